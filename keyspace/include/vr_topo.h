@@ -11,6 +11,9 @@
  * Ownership: strings and arrays returned through out-parameters belong to
  * the caller and are freed with free() (arrays of strings with
  * vr_topo_strv_free(), tablet lists with free()).
+ *
+ * Threads: a handle may be shared by threads (calls are serialized); a
+ * process that forks opens its own handle in the child.
  */
 #ifndef VR_TOPO_H
 #define VR_TOPO_H
@@ -68,7 +71,8 @@ vr_code_t vr_topo_delete_keyspace(vr_topo_t *t, const char *ks, vr_error_t *err)
 vr_code_t vr_topo_list_keyspaces(vr_topo_t *t, char ***names, size_t *n,
                                  vr_error_t *err); /* sorted by name */
 
-/* Shards: the keyspace must exist; the name must parse as a keyrange. */
+/* Shards: the keyspace must exist; the name must parse as a keyrange.
+ * delete removes the shard's tablets and denied tables too. */
 vr_code_t vr_topo_create_shard(vr_topo_t *t, const char *ks, const char *shard,
                                vr_error_t *err);
 vr_code_t vr_topo_delete_shard(vr_topo_t *t, const char *ks, const char *shard,
@@ -86,7 +90,8 @@ vr_code_t vr_topo_delete_tablet(vr_topo_t *t, const char *alias, vr_error_t *err
  * uid.  *out is one malloc'd array. */
 vr_code_t vr_topo_list_tablets(vr_topo_t *t, const char *ks, const char *shard,
                                vr_tablet_t **out, size_t *n, vr_error_t *err);
-/* The one primary of a shard; VR_NOT_FOUND when there is none. */
+/* The one primary of a shard; VR_NOT_FOUND when there is none, VR_STATE
+ * when there are several (a reparent that has not demoted the old one). */
 vr_code_t vr_topo_get_primary(vr_topo_t *t, const char *ks, const char *shard,
                               vr_tablet_t *out, vr_error_t *err);
 
@@ -103,7 +108,8 @@ vr_code_t vr_topo_put_routing_rules(vr_topo_t *t, const char *json, vr_error_t *
 vr_code_t vr_topo_get_routing_rules(vr_topo_t *t, char **json, vr_error_t *err);
 
 /* Denied tables on a shard's tablets of one type (writes to them are
- * refused on the primary).  set replaces the list; n == 0 clears it. */
+ * refused on the primary).  set replaces the list; n == 0 clears it.
+ * The shard must exist; the list keeps its order, duplicates dropped. */
 vr_code_t vr_topo_set_denied_tables(vr_topo_t *t, const char *ks, const char *shard,
                                     vr_tablet_type_t type,
                                     const char *const *tables, size_t n,
@@ -113,7 +119,8 @@ vr_code_t vr_topo_get_denied_tables(vr_topo_t *t, const char *ks, const char *sh
                                     size_t *n, vr_error_t *err);
 
 /* Small key/value store for state that belongs in the topology (notify
- * positions, workflow metadata).  get: VR_NOT_FOUND when absent. */
+ * positions, workflow metadata).  get: VR_NOT_FOUND when absent; delete
+ * of an absent key is VR_OK. */
 vr_code_t vr_topo_put_kv(vr_topo_t *t, const char *key, const char *value,
                          vr_error_t *err);
 vr_code_t vr_topo_get_kv(vr_topo_t *t, const char *key, char **value, vr_error_t *err);
