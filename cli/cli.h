@@ -1,0 +1,32 @@
+/*
+ * cli.h - the subcommands of the one `vrepl` binary.
+ *
+ * Each subcommand lives in cli/cmd_<name>.c as `int cmd_<name>(int argc,
+ * char **argv)` where argv[0] is the subcommand name; it returns the exit
+ * status (0 ok, 1 failure, 2 usage) and prints errors as
+ * "vrepl <cmd>: <message>" on stderr.  main.c's table lists them.
+ */
+#ifndef VR_CLI_H
+#define VR_CLI_H
+
+#include <stdio.h>
+
+typedef struct vr_cli_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} vr_cli_cmd_t;
+
+/* Print "vrepl <cmd>: <msg>" to stderr; returns 1. */
+int vr_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_apply_schema(int argc, char **argv);
+int cmd_apply_vschema(int argc, char **argv);
+int cmd_get_vschema(int argc, char **argv);
+int cmd_vindex(int argc, char **argv);
+int cmd_mysql(int argc, char **argv);
+
+#endif
