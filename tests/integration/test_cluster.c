@@ -109,7 +109,11 @@ Test(cluster, up_replicates_and_down_leaves_nothing)
         cr_assert(vr_h_wait_query(cr, "1\tsougou\t10\n", 10000, "select * from customer"));
         cr_assert(vr_h_wait_query(cro, "1\tsougou\t10\n", 10000, "select * from customer"));
         /* replicas are read-only for applications */
-        cr_assert_str_eq(vr_h_scalar(cr, "select @@read_only"), "1");
+        {
+            char *ro_flag = vr_h_scalar(cr, "select @@read_only");
+            cr_assert_str_eq(ro_flag, "1");
+            free(ro_flag);
+        }
         mysql_close(cp);
         mysql_close(cr);
         mysql_close(cro);
