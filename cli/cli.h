@@ -28,5 +28,6 @@ int cmd_apply_vschema(int argc, char **argv);
 int cmd_get_vschema(int argc, char **argv);
 int cmd_vindex(int argc, char **argv);
 int cmd_mysql(int argc, char **argv);
+int cmd_vstream(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const vr_cli_cmd_t commands[] = {
     {"get-vschema", cmd_get_vschema, "print a keyspace's VSchema"},
     {"vindex", cmd_vindex, "print the keyspace IDs of values"},
     {"mysql", cmd_mysql, "run the mariadb client on a tablet"},
+    {"vstream", cmd_vstream, "print a source's binlog as JSON events"},
 };
 
 int vr_cli_fail(const char *cmd, const char *fmt, ...)

@@ -33,7 +33,7 @@ static size_t replay_dir(const char *dir)
         fseek(f, 0, SEEK_SET);
         buf = malloc(len > 0 ? (size_t)len : 1);
         if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
-            cr_fail("short read of %s", path);
+            cr_assert_fail("short read of %s", path);
         fclose(f);
         LLVMFuzzerTestOneInput(buf, (size_t)(len > 0 ? len : 0));
         free(buf);

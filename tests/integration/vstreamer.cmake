@@ -1,0 +1,5 @@
+if(TARGET vr_vstreamer)
+  vr_integration_test(vstreamer SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vstreamer.c LIBS vr_vstreamer)
+  # the resume test uses the stream's test hook (vstream_int.h)
+  target_include_directories(itest_vstreamer PRIVATE ${CMAKE_SOURCE_DIR}/vstreamer/src)
+endif()
