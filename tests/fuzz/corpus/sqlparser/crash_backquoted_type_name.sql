@@ -1,0 +1,1 @@
+alter table t add cšx `````````, renamodify v text, change x ß–‘›šx k, modify t, rename û`

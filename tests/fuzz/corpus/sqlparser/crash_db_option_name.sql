@@ -1,0 +1,1 @@
+create database i`tox fenislanguats d start transactmon rstarenists d rttatabas北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北北e i`tox henists d start transaction rstarenists d rttas tras transacad o1rannl

@@ -1,0 +1,1 @@
+show fullselEct --------------- columnstselEct -flus------------------------ rf mo fro---®-------------------®---------!b,m ks like ---!b,s'sea%'elElE  

@@ -1,0 +1,1 @@
+select /* c */ distinct a.b as x, count(*) from ks.t1 as a left join t2 b using (id) where a.x in (1, 2) and b.y between ? and :z group by 1 having count(*) > 1 order by x desc limit 1, 2 for update

@@ -1,0 +1,1 @@
+select pid, count(*) as kount, sum(price) as amount from customer.orders group by pid

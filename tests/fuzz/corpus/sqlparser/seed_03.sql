@@ -1,0 +1,1 @@
+select id, keyspace_id() from product where in_keyrange(id, 'hash', '-80')

@@ -1,0 +1,1 @@
+select * from a join b on a.x = b.x left join (c join d on c.y = d.y) on b.z = c.z

@@ -1,0 +1,1 @@
+select case when a then 'x' when b then "y" else null end, cast(c as char(10) character set utf8mb4), convert(d using latin1) from t

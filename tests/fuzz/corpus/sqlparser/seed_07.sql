@@ -1,0 +1,1 @@
+select -1, - -a, !b, ~c, a ^ b, a << 2, a div b, a mod b, 'a' collate utf8mb4_bin, interval 1 day + now()

@@ -1,0 +1,1 @@
+select x'0aff', b'101', 0x1f, 0b11, _utf8mb4'x', N'y', 1.5e-3, .5, date '2020-01-01', @v, @@global.x, @x := 1

@@ -1,0 +1,1 @@
+select * from t where a in ::list and b = :name and c = ? limit ?

@@ -1,0 +1,1 @@
+insert ignore into t(a, b) values (1, 'it''s'), (2, default) on duplicate key update b = values(b)

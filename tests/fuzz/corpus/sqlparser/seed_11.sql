@@ -1,0 +1,1 @@
+replace into t set a = 1, b = 2

@@ -1,0 +1,1 @@
+update t1 join t2 on t1.id = t2.id set t1.a = t2.b where t2.c > 0 order by t1.id limit 10

@@ -1,0 +1,1 @@
+delete a, b from a join b on a.id = b.id where a.x = 1

@@ -1,0 +1,1 @@
+delete from t where id = 1 limit 1

@@ -1,0 +1,1 @@
+set autocommit = on, @@session.sql_mode = 'x', names utf8mb4 collate utf8mb4_bin

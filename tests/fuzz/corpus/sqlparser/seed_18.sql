@@ -1,0 +1,1 @@
+show full columns from t from ks like 'a%'

@@ -1,0 +1,1 @@
+show vitess_shards

@@ -1,0 +1,1 @@
+start transaction read only, with consistent snapshot

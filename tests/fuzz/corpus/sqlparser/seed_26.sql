@@ -1,0 +1,1 @@
+create table t (a int, b varchar(10) generated always as (concat(a, 'x')) stored, constraint fk foreign key (a) references p (id) on delete cascade)

@@ -1,0 +1,1 @@
+alter table t add column c int after b, drop index k, modify v text, change x y int first, rename to u, algorithm = inplace, lock = none

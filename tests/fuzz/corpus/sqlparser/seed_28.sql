@@ -1,0 +1,1 @@
+create unique index ux using btree on t (a, b(10) desc)

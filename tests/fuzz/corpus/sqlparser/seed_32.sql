@@ -1,0 +1,1 @@
+create database if not exists d default character set utf8mb4

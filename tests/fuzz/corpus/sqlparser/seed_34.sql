@@ -1,0 +1,1 @@
+create trigger tr before insert on t for each row set new.a = 1
