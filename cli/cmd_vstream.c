@@ -19,13 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "vr_cluster.h"
 #include "vr_common.h"
+#include "vr_filter.h"
 #include "vr_topo.h"
 #include "vr_value.h"
+#include "vr_vschema.h"
 #include "vr_vstream.h"
 
 typedef struct out_ctx {
@@ -190,17 +193,21 @@ static void usage(FILE *f)
             "usage: vrepl vstream --source mariadb://USER[:PASS]@HOST:PORT[/DB] | --file BINLOG\n"
             "                   | --keyspace KS --shard S [--tablet-type T] [--var DIR]\n"
             "                     [--position GTIDSET|current] [--stop-position GTIDSET|current]\n"
-            "                     [--tables t1,db.t2] [--heartbeat MS] [--server-id N]\n"
-            "                     [--skip-heartbeats] [--max-events N]\n");
+            "                     [--tables t1,db.t2 | --filter JSON] [--heartbeat MS] [--server-id N]\n"
+            "                     [--skip-heartbeats] [--max-events N] [--copy]\n"
+            "--copy (with --tables) prints a consistent snapshot of each table first\n"
+            "(ROW events with no before image, then COPY_COMPLETED with the snapshot's\n"
+            "position), catching up the binlog between tables, then streams on.\n");
 }
 
 typedef struct args {
-    const char *source, *file, *position, *stop, *tables;
+    const char *source, *file, *position, *stop, *tables, *filter;
     const char *keyspace, *shard, *tablet_type, *var;
     int heartbeat;
     unsigned long server_id;
     long max_events;
     bool skip_heartbeats;
+    bool copy;
 } args_t;
 
 static int parse_args(int argc, char **argv, args_t *a)
@@ -211,6 +218,8 @@ static int parse_args(int argc, char **argv, args_t *a)
         {"position", required_argument, NULL, 'p'},
         {"stop-position", required_argument, NULL, 'S'},
         {"tables", required_argument, NULL, 't'},
+        {"filter", required_argument, NULL, 'F'},
+        {"copy", no_argument, NULL, 'c'},
         {"heartbeat", required_argument, NULL, 'H'},
         {"server-id", required_argument, NULL, 'i'},
         {"max-events", required_argument, NULL, 'n'},
@@ -232,6 +241,8 @@ static int parse_args(int argc, char **argv, args_t *a)
         case 'p': a->position = optarg; break;
         case 'S': a->stop = optarg; break;
         case 't': a->tables = optarg; break;
+        case 'F': a->filter = optarg; break;
+        case 'c': a->copy = true; break;
         case 'H': a->heartbeat = atoi(optarg); break;
         case 'i': a->server_id = strtoul(optarg, NULL, 10); break;
         case 'n': a->max_events = atol(optarg); break;
@@ -245,7 +256,8 @@ static int parse_args(int argc, char **argv, args_t *a)
         }
     }
     if (optind < argc || (!!a->source + !!a->file + !!a->keyspace) != 1 ||
-        !a->keyspace != !a->shard) {
+        !a->keyspace != !a->shard || (a->tables && a->filter) ||
+        (a->copy && (!a->tables || a->position || a->file))) {
         usage(stderr);
         return 2;
     }
@@ -297,13 +309,24 @@ out:
     return rc;
 }
 
-static int run(vr_vstream_t *s, out_ctx_t *o, long max_events)
+/* The events come from a plain stream or a filtered one. */
+typedef struct source_stream {
+    vr_vstream_t *vs;
+    vr_fstream_t *fs;
+} source_stream_t;
+
+static vr_code_t next_event(source_stream_t *s, const vr_vevent_t **ev, vr_error_t *err)
+{
+    return s->fs ? vr_fstream_next(s->fs, ev, err) : vr_vstream_next(s->vs, ev, err);
+}
+
+static int run(source_stream_t *s, out_ctx_t *o, long max_events)
 {
     vr_error_t err;
     const vr_vevent_t *ev;
     long n = 0;
     for (;;) {
-        if (vr_vstream_next(s, &ev, &err) != VR_OK) {
+        if (next_event(s, &ev, &err) != VR_OK) {
             fwrite(o->b.data ? o->b.data : "", 1, o->b.len, stdout);
             fflush(stdout);
             return vr_cli_fail("vstream", "%s", err.msg);
@@ -326,14 +349,139 @@ static int run(vr_vstream_t *s, out_ctx_t *o, long max_events)
     return 0;
 }
 
+/* Print one table's snapshot; *pos gets its GTID position (caller frees). */
+static int copy_table(const vr_vstream_source_t *src, const char *table, out_ctx_t *o,
+                      char **pos)
+{
+    vr_rowstream_opts_t ro;
+    vr_rowstream_t *rs = NULL;
+    const vr_rowpacket_t *pkt;
+    vr_vevent_t ev;
+    vr_buf_t p = VR_BUF_INIT;
+    vr_error_t err;
+    bool fields_sent = false;
+    int rc = 0;
+
+    memset(&ro, 0, sizeof(ro));
+    ro.source = *src;
+    ro.table = table;
+    if (vr_rowstream_open(&ro, &rs, &err) != VR_OK)
+        return vr_cli_fail("vstream", "copying %s: %s", table, err.msg);
+    vr_gtid_set_format(vr_rowstream_position(rs), &p);
+    memset(&ev, 0, sizeof(ev));
+    ev.gtid = p.data; /* snapshot rows carry the snapshot's position */
+    ev.timestamp = (int64_t)time(NULL);
+    for (;;) {
+        vr_vrow_t *rows;
+        size_t i;
+        if (vr_rowstream_next(rs, &pkt, &err) != VR_OK) {
+            rc = vr_cli_fail("vstream", "copying %s: %s", table, err.msg);
+            goto out;
+        }
+        if (!pkt)
+            break;
+        ev.table = pkt->table;
+        if (!fields_sent) {
+            ev.type = VR_VEVENT_FIELD;
+            print_event(o, &ev);
+            fields_sent = true;
+        }
+        rows = vr_xcalloc(pkt->nrows ? pkt->nrows : 1, sizeof(*rows));
+        for (i = 0; i < pkt->nrows; i++)
+            rows[i].after = pkt->rows[i];
+        ev.type = VR_VEVENT_ROW;
+        ev.rows = rows;
+        ev.nrows = pkt->nrows;
+        print_event(o, &ev);
+        free(rows);
+        fwrite(o->b.data ? o->b.data : "", 1, o->b.len, stdout);
+        vr_buf_reset(&o->b);
+    }
+    vr_buf_printf(&o->b, "{\"type\":\"COPY_COMPLETED\"");
+    if (o->keyspace)
+        put_str(&o->b, "keyspace", o->keyspace);
+    if (o->shard)
+        put_str(&o->b, "shard", o->shard);
+    put_str(&o->b, "table", table);
+    put_str(&o->b, "position", p.data);
+    vr_buf_puts(&o->b, "}\n");
+    fwrite(o->b.data, 1, o->b.len, stdout);
+    fflush(stdout);
+    vr_buf_reset(&o->b);
+    *pos = vr_buf_detach(&p);
+out:
+    vr_buf_free(&p);
+    vr_rowstream_close(rs);
+    return rc;
+}
+
+/*
+ * --copy: snapshot the tables one by one; before each next snapshot, play
+ * the binlog from the previous snapshot's position up to the new one for
+ * the tables already copied, so the output is a consistent history.
+ * Leaves opts->position at the last snapshot's position.
+ */
+static int copy_tables(vr_vstream_opts_t *opts, out_ctx_t *o, char **pos)
+{
+    size_t k;
+    int rc = 0;
+
+    for (k = 0; k < opts->ntables && rc == 0; k++) {
+        char *next = NULL;
+        if ((rc = copy_table(&opts->source, opts->tables[k], o, &next)) != 0)
+            break;
+        if (k > 0 && strcmp(next, *pos) != 0) {
+            vr_vstream_opts_t catchup = *opts;
+            source_stream_t s = {NULL, NULL};
+            vr_error_t err;
+            catchup.position = *pos;
+            catchup.stop_position = next;
+            catchup.ntables = k; /* the tables already copied */
+            if (vr_vstream_open(&catchup, &s.vs, &err) != VR_OK)
+                rc = vr_cli_fail("vstream", "catching up to %s: %s", next, err.msg);
+            else
+                rc = run(&s, o, -1);
+            vr_vstream_close(s.vs);
+        }
+        free(*pos);
+        *pos = next;
+    }
+    opts->position = *pos;
+    return rc;
+}
+
+/* The keyspace's VSchema, for keyrange filters (NULL when none). */
+static vr_vschema_t *load_vschema(const args_t *a)
+{
+    const char *var = a->var ? a->var : getenv("VREPL_VAR");
+    char *path, *json = NULL;
+    vr_topo_t *topo = NULL;
+    vr_vschema_t *vs = NULL;
+    vr_error_t err;
+
+    if (!a->keyspace)
+        return NULL;
+    path = vr_cluster_topo_path(var && *var ? var : "var");
+    if (vr_topo_open(path, &topo, &err) == VR_OK &&
+        vr_topo_get_vschema(topo, a->keyspace, &json, &err) == VR_OK &&
+        vr_vschema_parse(a->keyspace, json, &vs, &err) != VR_OK)
+        vr_log_warn("vstream", "VSchema of %s: %s", a->keyspace, err.msg);
+    free(json);
+    free(path);
+    vr_topo_close(topo);
+    return vs;
+}
+
 int cmd_vstream(int argc, char **argv)
 {
     args_t a;
     vr_vstream_opts_t opts;
     vr_error_t err;
-    vr_vstream_t *s = NULL;
+    source_stream_t s = {NULL, NULL};
+    vr_vschema_t *vschema = NULL;
+    vr_filter_t *filter = NULL;
     out_ctx_t o;
-    char *storage = NULL, *tables_copy = NULL;
+    char *storage = NULL, *tables_copy = NULL, *copy_pos = NULL;
     char **tables = NULL;
     vr_tablet_t tab;
     int rc = parse_args(argc, argv, &a);
@@ -362,13 +510,26 @@ int cmd_vstream(int argc, char **argv)
         opts.tables = (const char *const *)tables;
     }
     o.skip_heartbeats = a.skip_heartbeats;
-    if (vr_vstream_open(&opts, &s, &err) != VR_OK) {
+    if (a.copy && (rc = copy_tables(&opts, &o, &copy_pos)) != 0)
+        goto out;
+    if (a.filter) {
+        vschema = load_vschema(&a);
+        if (vr_filter_new_json(a.filter, vschema, &filter, &err) != VR_OK ||
+            vr_fstream_open(&opts, filter, &s.fs, &err) != VR_OK) {
+            rc = vr_cli_fail("vstream", "%s", err.msg);
+            goto out;
+        }
+    } else if (vr_vstream_open(&opts, &s.vs, &err) != VR_OK) {
         rc = vr_cli_fail("vstream", "%s", err.msg);
         goto out;
     }
-    rc = run(s, &o, a.max_events);
+    rc = run(&s, &o, a.max_events);
 out:
-    vr_vstream_close(s);
+    vr_fstream_close(s.fs);
+    vr_vstream_close(s.vs);
+    vr_filter_free(filter);
+    vr_vschema_free(vschema);
+    free(copy_pos);
     vr_buf_free(&o.b);
     free(tables);
     free(tables_copy);
