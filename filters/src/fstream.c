@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mysql.h>
+
 #include "filter_int.h"
 #include "vr_common.h"
 
@@ -40,6 +42,57 @@ static vr_code_t table_hook(void *arg, const vr_vtable_t *t, bool *include, vr_e
     return rc;
 }
 
+/* Rules that name a table must name one the source has: a typo would
+ * otherwise stream nothing, silently.  Only checkable with a server and a
+ * database. */
+static vr_code_t check_rule_tables(const vr_vstream_source_t *src, const vr_filter_t *f,
+                                   vr_error_t *err)
+{
+    MYSQL *c;
+    size_t i;
+    vr_code_t rc = VR_OK;
+    unsigned timeout = 10;
+
+    if (src->binlog_file || !src->db || !*src->db)
+        return VR_OK;
+    c = mysql_init(NULL);
+    if (!c)
+        return vr_errorf(err, VR_NOMEM, "mysql_init failed");
+    mysql_options(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    if (!mysql_real_connect(c, src->socket ? "localhost" : (src->host ? src->host : "127.0.0.1"),
+                            src->user ? src->user : "root", src->password, NULL,
+                            src->socket ? 0 : (src->port ? src->port : 3306), src->socket, 0)) {
+        rc = vr_error_mysql(err, mysql_errno(c), vr_mysql_errno_retriable(mysql_errno(c)),
+                            "checking the filter's tables: %s", mysql_error(c));
+        goto out;
+    }
+    for (i = 0; i < f->nrules && rc == VR_OK; i++) {
+        const rule_t *r = &f->rules[i];
+        vr_buf_t q = VR_BUF_INIT;
+        MYSQL_RES *res;
+        if (r->is_regex)
+            continue;
+        vr_buf_puts(&q, "SELECT 1 FROM information_schema.tables WHERE table_schema = ");
+        vr_buf_put_sql_string(&q, src->db, strlen(src->db));
+        vr_buf_puts(&q, " AND table_name = ");
+        vr_buf_put_sql_string(&q, r->match, strlen(r->match));
+        if (mysql_query(c, q.data) != 0 || !(res = mysql_store_result(c))) {
+            rc = vr_error_mysql(err, mysql_errno(c), vr_mysql_errno_retriable(mysql_errno(c)),
+                                "checking the filter's tables: %s", mysql_error(c));
+        } else {
+            if (mysql_num_rows(res) == 0)
+                rc = vr_errorf(err, VR_NOT_FOUND,
+                               "filter rule %zu: table %s not found in database %s", i, r->match,
+                               src->db);
+            mysql_free_result(res);
+        }
+        vr_buf_free(&q);
+    }
+out:
+    mysql_close(c);
+    return rc;
+}
+
 vr_code_t vr_fstream_open(const vr_vstream_opts_t *opts, vr_filter_t *f, vr_fstream_t **out,
                           vr_error_t *err)
 {
@@ -48,6 +101,10 @@ vr_code_t vr_fstream_open(const vr_vstream_opts_t *opts, vr_filter_t *f, vr_fstr
     vr_code_t rc;
 
     *out = NULL;
+    if ((rc = check_rule_tables(&opts->source, f, err)) != VR_OK) {
+        free(s);
+        return rc;
+    }
     s->f = f;
     s->arena = vr_arena_new(0);
     o.table_fn = table_hook;

@@ -119,6 +119,32 @@ Test(filters_stream, keyrange_projection_and_other, .timeout = 120)
     vr_h_server_stop(s);
 }
 
+Test(filters_stream, unknown_table_in_a_rule_fails_at_start, .timeout = 120)
+{
+    vr_h_server_t *s = vr_h_server_start(NULL);
+    MYSQL *c = vr_h_connect(s, NULL);
+    vr_filter_t *f = NULL;
+    vr_fstream_t *fs = NULL;
+    vr_filter_rule_t rules[] = {{"t", ""}, {"nope", "select * from nope"}};
+    vr_vstream_opts_t o = {0};
+    vr_error_t err;
+
+    vr_h_exec(c, "create database d");
+    vr_h_exec(c, "create table d.t(id int primary key)");
+    cr_assert_eq(vr_filter_new(rules, 2, NULL, &f, &err), VR_OK, "%s", err.msg);
+    o.source.host = "127.0.0.1";
+    o.source.port = (unsigned)vr_h_server_port(s);
+    o.source.user = "root";
+    o.source.db = "d";
+    o.position = "current";
+    cr_assert_eq(vr_fstream_open(&o, f, &fs, &err), VR_NOT_FOUND);
+    cr_assert_null(fs);
+    cr_assert_str_eq(err.msg, "filter rule 1: table nope not found in database d");
+    vr_filter_free(f);
+    mysql_close(c);
+    vr_h_server_stop(s);
+}
+
 Test(filters_stream, unknown_column_fails_when_the_table_is_seen, .timeout = 120)
 {
     vr_h_server_t *s = vr_h_server_start(NULL);
