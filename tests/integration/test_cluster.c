@@ -89,7 +89,7 @@ TestSuite(cluster, .init = setup, .fini = teardown, .timeout = 300);
 
 Test(cluster, up_replicates_and_down_leaves_nothing)
 {
-    char *cfg = make_config(31000), *out = NULL;
+    char *cfg = make_config(22000), *out = NULL;
     int rc;
 
     rc = vr_h_run(&out, "%s up --config %s --var %s/var", vr_h_vrepl_bin(), cfg, work);
@@ -104,7 +104,7 @@ Test(cluster, up_replicates_and_down_leaves_nothing)
         vr_tablet_t r = tablet("customer", "-80", VR_TABLET_REPLICA);
         vr_tablet_t ro = tablet("customer", "-80", VR_TABLET_RDONLY);
         MYSQL *cp = connect_tablet(&p), *cr = connect_tablet(&r), *cro = connect_tablet(&ro);
-        cr_assert_eq(p.port, 31000 + 200);
+        cr_assert_eq(p.port, 22000 + 200);
         vr_h_exec(cp, "insert into customer(cid, name, balance) values(1, 'sougou', 10)");
         cr_assert(vr_h_wait_query(cr, "1\tsougou\t10\n", 10000, "select * from customer"));
         cr_assert(vr_h_wait_query(cro, "1\tsougou\t10\n", 10000, "select * from customer"));
@@ -160,7 +160,7 @@ Test(cluster, up_replicates_and_down_leaves_nothing)
 
 Test(cluster, bad_config_files_say_what_and_where)
 {
-    char *cfg = make_config(32000), *out = NULL;
+    char *cfg = make_config(23000), *out = NULL;
     int rc;
 
     vr_h_run(NULL, "printf '{\"keyspaces\": [ {\"name\": \"a\",, } ] }' > %s/bad1.json", work);
@@ -181,21 +181,28 @@ Test(cluster, bad_config_files_say_what_and_where)
 
 Test(cluster, port_in_use_starts_nothing)
 {
-    char *cfg = make_config(33000), *out = NULL;
+    char *cfg, *out = NULL, want[64];
     struct sockaddr_in sa = {0};
-    int one = 1, fd, rc;
+    int one = 1, fd, rc, port;
 
-    /* occupy the port of merchant/-80's rdonly tablet (uid 402) */
+    /* occupy a free port, then place the cluster so that merchant/-80's
+     * rdonly tablet (uid 402) needs exactly that port */
     fd = socket(AF_INET, SOCK_STREAM, 0);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     sa.sin_family = AF_INET;
-    sa.sin_port = htons(33000 + 402);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    for (port = 24402; port < 24402 + 500; port++) {
+        sa.sin_port = htons((uint16_t)port);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            break;
+    }
+    cr_assert_lt(port, 24402 + 500, "no free port to occupy");
     cr_assert_eq(listen(fd, 1), 0);
+    cfg = make_config(port - 402);
     rc = vr_h_run(&out, "%s up --config %s --var %s/var", vr_h_vrepl_bin(), cfg, work);
     cr_assert_eq(rc, 1, "%s", out);
-    cr_assert(strstr(out, "port 33402"), "%s", out);
+    snprintf(want, sizeof(want), "port %d", port);
+    cr_assert(strstr(out, want), "%s", out);
     cr_assert(strstr(out, "zone1-0000000402"), "%s", out);
     free(out);
     cr_assert_eq(servers_running(), 0);
@@ -205,7 +212,7 @@ Test(cluster, port_in_use_starts_nothing)
 
 Test(cluster, missing_mariadbd_is_named)
 {
-    char *cfg = make_config(34000), *out = NULL;
+    char *cfg = make_config(25000), *out = NULL;
     int rc = vr_h_run(&out, "VREPL_MARIADBD=/nonexistent/mariadbd %s up --config %s --var %s/var",
                       vr_h_vrepl_bin(), cfg, work);
     cr_assert_eq(rc, 1, "%s", out);
@@ -217,7 +224,7 @@ Test(cluster, missing_mariadbd_is_named)
 
 Test(cluster, racing_ups_start_each_server_once)
 {
-    char *cfg = make_config(35000), *out = NULL;
+    char *cfg = make_config(26000), *out = NULL;
     int rc;
 
     rc = vr_h_run(&out,
