@@ -39,7 +39,7 @@ asan: deps
 
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DVR_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
-	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
 	scripts/run-fuzz $(FUZZ_BUILD)
 
 bench: build
