@@ -29,5 +29,6 @@ int cmd_get_vschema(int argc, char **argv);
 int cmd_vindex(int argc, char **argv);
 int cmd_mysql(int argc, char **argv);
 int cmd_vstream(int argc, char **argv);
+int cmd_gateway(int argc, char **argv);
 
 #endif

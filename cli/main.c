@@ -20,6 +20,7 @@ static const vr_cli_cmd_t commands[] = {
     {"vindex", cmd_vindex, "print the keyspace IDs of values"},
     {"mysql", cmd_mysql, "run the mariadb client on a tablet"},
     {"vstream", cmd_vstream, "print a source's binlog as JSON events"},
+    {"gateway", cmd_gateway, "run the MySQL-protocol gateway (dev: passthrough to one backend)"},
 };
 
 int vr_cli_fail(const char *cmd, const char *fmt, ...)
