@@ -30,5 +30,7 @@ int cmd_vindex(int argc, char **argv);
 int cmd_mysql(int argc, char **argv);
 int cmd_vstream(int argc, char **argv);
 int cmd_gateway(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
+int cmd_kafka_dev(int argc, char **argv);
 
 #endif

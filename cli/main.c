@@ -21,6 +21,8 @@ static const vr_cli_cmd_t commands[] = {
     {"mysql", cmd_mysql, "run the mariadb client on a tablet"},
     {"vstream", cmd_vstream, "print a source's binlog as JSON events"},
     {"gateway", cmd_gateway, "run the MySQL-protocol gateway (dev: passthrough to one backend)"},
+    {"notify", cmd_notify, "change notifications to Kafka (create, run, list, show, ...)"},
+    {"kafka-dev", cmd_kafka_dev, "run librdkafka's mock Kafka cluster on loopback"},
 };
 
 int vr_cli_fail(const char *cmd, const char *fmt, ...)
