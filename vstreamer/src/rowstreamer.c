@@ -279,6 +279,12 @@ static vr_code_t start_query(vr_rowstream_t *rs, const vr_rowstream_opts_t *o,
         vr_buf_put_sql_ident(&q, t->fields[t->pk[k]].name);
     }
     vr_log_debug("vstream", "rowstream query: %s", q.data);
+    /* rows as stored, like the binlog's: no conversion of latin1 (or any
+     * other charset) text to the connection's utf8mb4 */
+    if ((rc = vr_src_exec(rs->snap, "SET character_set_results = binary", err)) != VR_OK) {
+        vr_buf_free(&q);
+        return rc;
+    }
     if (mysql_real_query(rs->snap, q.data, (unsigned long)q.len) ||
         !(rs->res = mysql_use_result(rs->snap)))
         rc = vr_src_error(rs->snap, err, "reading the snapshot");
