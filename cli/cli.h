@@ -32,5 +32,6 @@ int cmd_vstream(int argc, char **argv);
 int cmd_gateway(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_kafka_dev(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -64,6 +64,11 @@ int cmd_up(int argc, char **argv)
         return vr_cli_fail("up", "%s", err.msg);
     }
     vr_cluster_config_free(cfg);
+    { /* the server (gateway + engines) in the background: see cmd_serve.c */
+        char *sargv[] = {"serve", "--background", "--var", (char *)var, NULL};
+        if (cmd_serve(4, sargv) != 0)
+            fprintf(stderr, "vrepl up: the tablets are up, but vrepl serve is not\n");
+    }
     return 0;
 }
 
@@ -93,6 +98,10 @@ int cmd_down(int argc, char **argv)
         }
     }
     vr_error_clear(&err);
+    if (access(var, F_OK) == 0) { /* stop vrepl serve first: see cmd_serve.c */
+        char *sargv[] = {"serve", "--stop", "--var", (char *)var, NULL};
+        cmd_serve(4, sargv);
+    }
     if (vr_cluster_down(var, purge, say_stdout, NULL, &err) != VR_OK)
         return vr_cli_fail("down", "%s", err.msg);
     return 0;
@@ -212,6 +221,10 @@ int cmd_status(int argc, char **argv)
         jarr = json_array();
     else
         printf("topology %s\n", path);
+    if (!as_json) { /* vrepl serve's line: see cmd_serve.c */
+        char *sargv[] = {"serve", "--status", "--var", (char *)var, NULL};
+        cmd_serve(4, sargv);
+    }
     for (i = 0; i < nks; i++) {
         char **shards = NULL;
         size_t nsh = 0, j;

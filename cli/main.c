@@ -23,6 +23,7 @@ static const vr_cli_cmd_t commands[] = {
     {"gateway", cmd_gateway, "run the MySQL-protocol gateway (dev: passthrough to one backend)"},
     {"notify", cmd_notify, "change notifications to Kafka (create, run, list, show, ...)"},
     {"kafka-dev", cmd_kafka_dev, "run librdkafka's mock Kafka cluster on loopback"},
+    {"serve", cmd_serve, "run the gateway (planner) and notify engine for the cluster"},
 };
 
 int vr_cli_fail(const char *cmd, const char *fmt, ...)

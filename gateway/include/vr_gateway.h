@@ -298,4 +298,13 @@ vr_code_t vr_gw_passthrough_new(const vr_gw_backend_t *backend,
                                 vr_gw_handler_t *out, vr_error_t *err);
 void vr_gw_passthrough_free(vr_gw_handler_t *h);
 
+/* The planner: plans each statement against the topology at topo_addr
+ * (keyspaces, shards, tablets, VSchemas, routing rules, denied tables;
+ * reloaded when vr_topo_version() moves) and runs it on the shards'
+ * tablets through pooled connections.  Fills *out with a handler whose
+ * ctx is owned by it: free with vr_gw_planner_free() after the server is
+ * freed.  See gateway/src/plan_*.c, planner.c, executor.c, merge.c. */
+vr_code_t vr_gw_planner_new(const char *topo_addr, vr_gw_handler_t *out, vr_error_t *err);
+void vr_gw_planner_free(vr_gw_handler_t *h);
+
 #endif
