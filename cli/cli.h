@@ -28,6 +28,8 @@ int cmd_apply_vschema(int argc, char **argv);
 int cmd_get_vschema(int argc, char **argv);
 int cmd_vindex(int argc, char **argv);
 int cmd_mysql(int argc, char **argv);
+int cmd_materialize(int argc, char **argv);
+int cmd_workflow(int argc, char **argv);
 int cmd_vstream(int argc, char **argv);
 int cmd_gateway(int argc, char **argv);
 int cmd_notify(int argc, char **argv);

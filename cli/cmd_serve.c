@@ -30,6 +30,7 @@
 #include "vr_gateway.h"
 #include "vr_notify.h"
 #include "vr_topo.h"
+#include "vr_vrepl_engine.h"
 
 typedef enum serve_mode {
     SERVE_RUN = 0, SERVE_BACKGROUND, SERVE_STOP, SERVE_STATUS,
@@ -124,6 +125,7 @@ static int run(serve_opts_t *o, const sigset_t *sigs)
     char *topo_path = vr_cluster_topo_path(o->var);
     vr_topo_t *topo = NULL;
     vr_notify_engine_t *notify = NULL;
+    vr_vrepl_engine_t *vrepl = NULL;
     vr_gw_handler_t planner = {0};
     vr_gw_server_t *srv = NULL;
     vr_gw_config_t cfg;
@@ -146,9 +148,10 @@ static int run(serve_opts_t *o, const sigset_t *sigs)
     if (vr_notify_engine_new(topo, NULL, &notify, &err) != VR_OK ||
         vr_notify_engine_start(notify, &err) != VR_OK)
         goto fail;
-    /* ---- VREPLICATION ENGINE: start it here (vplayer streams of the
-     * cluster's target shards), and stop it below before notify. ---- */
-    printf("vrepl serve: gateway on %s:%d, notify engine running\n",
+    if (vr_vrepl_engine_new(topo_path, 0, &vrepl, &err) != VR_OK ||
+        vr_vrepl_engine_start(vrepl, &err) != VR_OK)
+        goto fail;
+    printf("vrepl serve: gateway on %s:%d, notify and vreplication engines running\n",
            o->host ? o->host : "127.0.0.1", vr_gw_server_port(srv));
     fflush(stdout);
     sigwait(sigs, &sig);
@@ -158,7 +161,7 @@ static int run(serve_opts_t *o, const sigset_t *sigs)
 fail:
     vr_cli_fail("serve", "%s", err.msg);
 out:
-    /* ---- VREPLICATION ENGINE: stop it here. ---- */
+    vr_vrepl_engine_free(vrepl);
     vr_notify_engine_free(notify);
     vr_gw_server_free(srv);
     vr_gw_planner_free(&planner);

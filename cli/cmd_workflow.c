@@ -1,0 +1,430 @@
+/*
+ * cmd_workflow.c - `vrepl materialize` and `vrepl workflow list|show|stop|
+ * start|delete`: streams as rows of _vt.vreplication on the target
+ * primaries, which the engine in `vrepl serve` runs.
+ *
+ * materialize makes one stream per (target shard, source shard) pair, each
+ * with one rule:
+ * match = the target table, filter = a select from the source table,
+ * restricted to the target shard by in_keyrange() when the target is
+ * sharded.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "vr_cluster.h"
+#include "vr_common.h"
+#include "vr_keyrange.h"
+#include "vr_topo.h"
+#include "vr_value.h"
+#include "vr_vplayer.h"
+#include "vr_vschema.h"
+
+static vr_topo_t *open_topo(const char *cmd, const char *var)
+{
+    char *path = vr_cluster_topo_path(var);
+    vr_topo_t *topo = NULL;
+    vr_error_t err;
+    vr_error_clear(&err);
+    if (access(path, F_OK) != 0)
+        vr_cli_fail(cmd, "no cluster here: %s does not exist (start one with vrepl up)", path);
+    else if (vr_topo_open(path, &topo, &err) != VR_OK)
+        vr_cli_fail(cmd, "%s", err.msg);
+    free(path);
+    return topo;
+}
+
+static const char *default_var(void)
+{
+    const char *v = getenv("VREPL_VAR");
+    return v && *v ? v : "var";
+}
+
+/* "ks.table" -> ks, table (pointers into buf) */
+static bool split_qualified(const char *s, char *buf, size_t size, char **ks, char **table)
+{
+    char *dot;
+    snprintf(buf, size, "%s", s);
+    dot = strchr(buf, '.');
+    if (!dot || dot == buf || !dot[1])
+        return false;
+    *dot = '\0';
+    *ks = buf;
+    *table = dot + 1;
+    return true;
+}
+
+typedef struct mat_args {
+    const char *workflow, *primary_vindex, *var;
+    bool create_table, reference;
+    char src_buf[256], dst_buf[256];
+    char *src_ks, *src_table, *dst_ks, *dst_table;
+} mat_args_t;
+
+/* Copy the source table's definition to a target primary. */
+static vr_code_t create_target_table(const vr_tablet_t *src, const vr_tablet_t *dst,
+                                     const mat_args_t *a, vr_error_t *err)
+{
+    MYSQL *sc = vr_tablet_connect(src, src->db_name, err), *dc = NULL;
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    vr_buf_t sql = VR_BUF_INIT, q = VR_BUF_INIT;
+    vr_code_t rc = VR_OK;
+    const char *def, *paren;
+
+    if (!sc)
+        return err->code;
+    vr_buf_puts(&q, "SHOW CREATE TABLE ");
+    vr_buf_put_sql_ident(&q, a->src_table);
+    if (mysql_query(sc, q.data) || !(res = mysql_store_result(sc)) || !(row = mysql_fetch_row(res))) {
+        rc = vr_error_mysql(err, mysql_errno(sc), false, "source table %s.%s: %s", a->src_ks,
+                            a->src_table, mysql_error(sc));
+        goto out;
+    }
+    def = row[1];
+    paren = strchr(def, '(');
+    vr_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+    vr_buf_put_sql_ident(&sql, a->dst_table);
+    vr_buf_putc(&sql, ' ');
+    vr_buf_puts(&sql, paren ? paren : def);
+    if (!(dc = vr_tablet_connect(dst, dst->db_name, err))) {
+        rc = err->code;
+        goto out;
+    }
+    if ((rc = vr_tablet_exec(dc, sql.data, err)) != VR_OK)
+        vr_error_prefix(err, "creating %s on %s/%s", a->dst_table, dst->keyspace, dst->shard);
+out:
+    if (res)
+        mysql_free_result(res);
+    mysql_close(sc);
+    if (dc)
+        mysql_close(dc);
+    vr_buf_free(&sql);
+    vr_buf_free(&q);
+    return rc;
+}
+
+/* The filter of one stream: the whole table, or its part for a shard. */
+static vr_code_t stream_filter(const mat_args_t *a, const vr_vschema_t *dst_vs,
+                               const char *dst_shard, bool sharded, vr_buf_t *f,
+                               vr_error_t *err)
+{
+    char col[128] = "", vindex[128] = "";
+    const char *vtype = NULL;
+
+    vr_buf_printf(f, "select * from %s", a->src_table);
+    if (a->reference || !sharded)
+        return VR_OK;
+    if (a->primary_vindex) {
+        const char *colon = strchr(a->primary_vindex, ':');
+        const vr_vschema_vindex_t *v;
+        if (!colon)
+            return vr_errorf(err, VR_INVALID, "--primary-vindex %s: expected COLUMN:VINDEX",
+                             a->primary_vindex);
+        snprintf(col, sizeof(col), "%.*s", (int)(colon - a->primary_vindex), a->primary_vindex);
+        snprintf(vindex, sizeof(vindex), "%s", colon + 1);
+        v = dst_vs ? vr_vschema_vindex(dst_vs, vindex) : NULL;
+        if (v)
+            vtype = v->type_name;
+        else if (vr_vindex_type_parse(vindex, &(vr_vindex_type_t){0}, NULL) == VR_OK)
+            vtype = vindex; /* a vindex type named directly */
+        else
+            return vr_errorf(err, VR_NOT_FOUND,
+                             "--primary-vindex: no vindex %s in keyspace %s's VSchema", vindex,
+                             a->dst_ks);
+    } else {
+        const vr_vschema_colvindex_t *cv = dst_vs ? vr_vschema_primary_vindex(dst_vs, a->dst_table) : NULL;
+        if (!cv)
+            return vr_errorf(err, VR_INVALID,
+                             "keyspace %s is sharded and its VSchema has no primary vindex for "
+                             "%s: give --primary-vindex COLUMN:VINDEX or --reference",
+                             a->dst_ks, a->dst_table);
+        snprintf(col, sizeof(col), "%s", cv->columns[0]);
+        vtype = cv->vindex->type_name;
+    }
+    vr_buf_printf(f, " where in_keyrange(%s, '%s', '%s')", col, vtype, dst_shard);
+    return VR_OK;
+}
+
+static vr_code_t add_stream(const vr_tablet_t *dst, const mat_args_t *a, const char *src_shard,
+                            const char *filter, int64_t *id, vr_error_t *err)
+{
+    vr_binlog_source_t bs = VR_BINLOG_SOURCE_INIT;
+    vr_vrepl_row_t row;
+    vr_buf_t text = VR_BUF_INIT;
+    MYSQL *c = vr_tablet_connect(dst, NULL, err);
+    vr_code_t rc;
+
+    if (!c)
+        return err->code;
+    bs.keyspace = vr_xstrdup(a->src_ks);
+    bs.shard = vr_xstrdup(src_shard);
+    vr_binlog_source_add_rule(&bs, a->dst_table, filter);
+    vr_binlog_source_format(&bs, &text);
+    memset(&row, 0, sizeof(row));
+    row.workflow = (char *)a->workflow;
+    row.source = text.data;
+    row.pos = "";
+    row.state = VR_VREPL_INIT;
+    row.db_name = (char *)dst->db_name;
+    row.workflow_type = VR_WORKFLOW_MATERIALIZE;
+    row.time_updated = (int64_t)time(NULL);
+    rc = vr_vt_create(c, err);
+    if (rc == VR_OK)
+        rc = vr_vrepl_insert(c, &row, id, err);
+    mysql_close(c);
+    vr_buf_free(&text);
+    vr_binlog_source_free(&bs);
+    return rc;
+}
+
+static int materialize(vr_topo_t *topo, mat_args_t *a)
+{
+    char **src_shards = NULL, **dst_shards = NULL, *json = NULL;
+    size_t nsrc = 0, ndst = 0, i, j, made = 0;
+    vr_vschema_t *dst_vs = NULL;
+    vr_error_t err;
+    bool sharded;
+    int status = 0;
+
+    vr_error_clear(&err);
+    if (vr_topo_list_shards(topo, a->src_ks, &src_shards, &nsrc, &err) != VR_OK || !nsrc ||
+        vr_topo_list_shards(topo, a->dst_ks, &dst_shards, &ndst, &err) != VR_OK || !ndst) {
+        status = vr_cli_fail("materialize", "keyspace %s not found", nsrc ? a->dst_ks : a->src_ks);
+        goto out;
+    }
+    if (vr_topo_get_vschema(topo, a->dst_ks, &json, NULL) == VR_OK)
+        vr_vschema_parse(a->dst_ks, json, &dst_vs, NULL);
+    sharded = !(ndst == 1 && (strcmp(dst_shards[0], "0") == 0 || strcmp(dst_shards[0], "-") == 0));
+    for (i = 0; i < ndst && status == 0; i++) {
+        vr_tablet_t dst, src;
+        vr_buf_t filter = VR_BUF_INIT;
+        if (vr_topo_get_primary(topo, a->dst_ks, dst_shards[i], &dst, &err) != VR_OK ||
+            vr_topo_get_primary(topo, a->src_ks, src_shards[0], &src, &err) != VR_OK ||
+            (a->create_table && create_target_table(&src, &dst, a, &err) != VR_OK) ||
+            stream_filter(a, dst_vs, dst_shards[i], sharded, &filter, &err) != VR_OK) {
+            status = vr_cli_fail("materialize", "%s", err.msg);
+            vr_buf_free(&filter);
+            break;
+        }
+        for (j = 0; j < nsrc; j++) {
+            int64_t id = 0;
+            /* every pair: the target's vindex need not be the source's, and
+             * the in_keyrange filter keeps only the target shard's rows */
+            if (add_stream(&dst, a, src_shards[j], filter.data, &id, &err) != VR_OK) {
+                status = vr_cli_fail("materialize", "%s/%s: %s", a->dst_ks, dst_shards[i], err.msg);
+                break;
+            }
+            printf("stream %lld on %s/%s (%s): %s/%s -> %s, filter: %s\n", (long long)id,
+                   a->dst_ks, dst_shards[i], dst.alias, a->src_ks, src_shards[j], a->dst_table,
+                   filter.data);
+            made++;
+        }
+        vr_buf_free(&filter);
+    }
+    if (status == 0)
+        printf("workflow %s.%s: %zu stream(s) created; vrepl serve runs them "
+               "(vrepl workflow show %s.%s)\n",
+               a->dst_ks, a->workflow, made, a->dst_ks, a->workflow);
+out:
+    vr_vschema_free(dst_vs);
+    free(json);
+    vr_topo_strv_free(src_shards, nsrc);
+    vr_topo_strv_free(dst_shards, ndst);
+    return status;
+}
+
+int cmd_materialize(int argc, char **argv)
+{
+    static const struct option opts[] = {{"workflow", required_argument, NULL, 'w'},
+                                         {"create-table", no_argument, NULL, 'c'},
+                                         {"reference", no_argument, NULL, 'r'},
+                                         {"primary-vindex", required_argument, NULL, 'p'},
+                                         {"var", required_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    mat_args_t a;
+    char wf[300];
+    vr_topo_t *topo;
+    int c, status;
+
+    memset(&a, 0, sizeof(a));
+    a.var = default_var();
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:crp:v:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w': a.workflow = optarg; break;
+        case 'c': a.create_table = true; break;
+        case 'r': a.reference = true; break;
+        case 'p': a.primary_vindex = optarg; break;
+        case 'v': a.var = optarg; break;
+        case 'h':
+            printf("usage: vrepl materialize [--workflow NAME] [--create-table] [--reference]\n"
+                   "                         [--primary-vindex COL:VINDEX] SOURCE_KS.TABLE "
+                   "TARGET_KS.TABLE\n"
+                   "Create the streams that keep TARGET_KS.TABLE a copy of SOURCE_KS.TABLE:\n"
+                   "--reference copies the whole table to every target shard; otherwise each\n"
+                   "target shard gets its keyrange's rows by the target's primary vindex.\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (argc - optind != 2 ||
+        !split_qualified(argv[optind], a.src_buf, sizeof(a.src_buf), &a.src_ks, &a.src_table) ||
+        !split_qualified(argv[optind + 1], a.dst_buf, sizeof(a.dst_buf), &a.dst_ks, &a.dst_table)) {
+        fprintf(stderr, "usage: vrepl materialize [options] SOURCE_KS.TABLE TARGET_KS.TABLE\n");
+        return 2;
+    }
+    if (!a.workflow) {
+        snprintf(wf, sizeof(wf), "%s_%s", a.src_table, a.dst_ks);
+        a.workflow = wf;
+    }
+    if (!(topo = open_topo("materialize", a.var)))
+        return 1;
+    status = materialize(topo, &a);
+    vr_topo_close(topo);
+    return status;
+}
+
+/* ---- vrepl workflow ---------------------------------------------------- */
+
+typedef enum { WF_LIST, WF_SHOW, WF_STOP, WF_START, WF_DELETE } wf_verb_t;
+
+static int workflow_on_primary(const vr_tablet_t *p, const char *workflow, wf_verb_t verb,
+                               bool as_json, size_t *count)
+{
+    vr_vrepl_row_t *rows = NULL;
+    size_t n = 0, i;
+    vr_error_t err;
+    MYSQL *c = vr_tablet_connect(p, NULL, &err);
+    int status = 0;
+
+    if (!c)
+        return vr_cli_fail("workflow", "%s", err.msg);
+    if (vr_vt_create(c, &err) != VR_OK || vr_vrepl_list(c, workflow, &rows, &n, &err) != VR_OK) {
+        status = vr_cli_fail("workflow", "%s/%s: %s", p->keyspace, p->shard, err.msg);
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        vr_vrepl_row_t *r = &rows[i];
+        int64_t lag = vr_vrepl_row_lag(r, (int64_t)time(NULL));
+        (*count)++;
+        if (verb == WF_LIST) {
+            printf("%s.%s\n", p->keyspace, r->workflow);
+            continue;
+        }
+        if (verb == WF_SHOW) {
+            if (as_json) {
+                vr_buf_t j = VR_BUF_INIT;
+                const char *k[] = {"keyspace", "shard", "tablet", "workflow", "state", "pos", "message"};
+                const char *v[] = {p->keyspace, p->shard, p->alias, r->workflow,
+                                   vr_vrepl_state_name(r->state), r->pos ? r->pos : "",
+                                   r->message ? r->message : ""};
+                size_t f;
+                vr_buf_printf(&j, "%s{\"id\":%lld,\"lag\":%lld,\"rows_copied\":%lld",
+                              *count > 1 ? ",\n" : "", (long long)r->id, (long long)lag,
+                              (long long)r->rows_copied);
+                for (f = 0; f < VR_ARRAY_LEN(k); f++) {
+                    vr_buf_printf(&j, ",\"%s\":", k[f]);
+                    vr_json_append_string(&j, v[f], strlen(v[f]));
+                }
+                vr_buf_putc(&j, '}');
+                fputs(j.data, stdout);
+                vr_buf_free(&j);
+            }
+            else
+                printf("%s/%s id=%lld state=%s lag=%llds rows_copied=%lld pos=%s\n  source: %s%s%s\n",
+                       p->keyspace, p->shard, (long long)r->id, vr_vrepl_state_name(r->state),
+                       (long long)lag, (long long)r->rows_copied, r->pos ? r->pos : "", r->source,
+                       r->message && *r->message ? "\n  message: " : "",
+                       r->message ? r->message : "");
+            continue;
+        }
+        if (verb == WF_DELETE)
+            status = vr_vrepl_delete(c, r->id, &err) == VR_OK ? status : 1;
+        else
+            status = vr_vrepl_set_state(c, r->id, verb == WF_STOP ? VR_VREPL_STOPPED : VR_VREPL_RUNNING,
+                                        verb == WF_STOP ? "stopped by user" : "", &err) == VR_OK
+                         ? status
+                         : 1;
+        if (status)
+            vr_cli_fail("workflow", "%s/%s stream %lld: %s", p->keyspace, p->shard,
+                        (long long)r->id, err.msg);
+    }
+out:
+    vr_vrepl_rows_free(rows, n);
+    mysql_close(c);
+    return status;
+}
+
+int cmd_workflow(int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"var", required_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    static const char *const verbs[] = {"list", "show", "stop", "start", "delete"};
+    const char *var = default_var();
+    char buf[256], *ks, *wf = NULL;
+    bool as_json = false;
+    vr_tablet_t *tabs = NULL;
+    size_t n = 0, i, count = 0;
+    vr_topo_t *topo;
+    vr_error_t err;
+    int c, verb = -1, status = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "jv:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': as_json = true; break;
+        case 'v': var = optarg; break;
+        case 'h':
+            printf("usage: vrepl workflow [--json] list|show|stop|start|delete KEYSPACE[.WORKFLOW]\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    for (i = 0; optind < argc && i < VR_ARRAY_LEN(verbs); i++)
+        if (strcmp(argv[optind], verbs[i]) == 0)
+            verb = (int)i;
+    if (verb < 0 || argc - optind != 2) {
+        fprintf(stderr, "usage: vrepl workflow [--json] list|show|stop|start|delete KEYSPACE[.WORKFLOW]\n");
+        return 2;
+    }
+    snprintf(buf, sizeof(buf), "%s", argv[optind + 1]);
+    ks = buf;
+    if ((wf = strchr(buf, '.')) != NULL)
+        *wf++ = '\0';
+    if (verb != WF_LIST && verb != WF_SHOW && !wf) {
+        fprintf(stderr, "vrepl workflow %s: name the workflow: KEYSPACE.WORKFLOW\n", verbs[verb]);
+        return 2;
+    }
+    if (!(topo = open_topo("workflow", var)))
+        return 1;
+    vr_error_clear(&err);
+    if (vr_topo_list_tablets(topo, ks, NULL, &tabs, &n, &err) != VR_OK || n == 0) {
+        status = vr_cli_fail("workflow", "keyspace %s not found", ks);
+        goto out;
+    }
+    if (as_json && verb == WF_SHOW)
+        printf("[");
+    for (i = 0; i < n; i++)
+        if (tabs[i].type == VR_TABLET_PRIMARY)
+            status |= workflow_on_primary(&tabs[i], wf, (wf_verb_t)verb, as_json, &count);
+    if (as_json && verb == WF_SHOW)
+        printf("]\n");
+    if (count == 0 && wf && status == 0)
+        status = vr_cli_fail("workflow", "no streams found in keyspace %s for workflow %s", ks, wf);
+    else if (verb >= WF_STOP && status == 0)
+        printf("%s %zu stream(s) of %s.%s\n", verb == WF_STOP ? "stopped" : verb == WF_START ? "started" : "deleted",
+               count, ks, wf);
+out:
+    free(tabs);
+    vr_topo_close(topo);
+    return status;
+}
