@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "vr_cluster.h"
 #include "vr_common.h"
 #include "vr_keyrange.h"
+#include "vr_sqlparser.h"
 #include "vr_topo.h"
 #include "vr_value.h"
 #include "vr_vplayer.h"
@@ -61,6 +63,7 @@ static bool split_qualified(const char *s, char *buf, size_t size, char **ks, ch
 
 typedef struct mat_args {
     const char *workflow, *primary_vindex, *var;
+    vr_sql_stmt_t *select; /* the select form, its table unqualified */
     bool create_table, reference;
     char src_buf[256], dst_buf[256];
     char *src_ks, *src_table, *dst_ks, *dst_table;
@@ -117,9 +120,13 @@ static vr_code_t stream_filter(const mat_args_t *a, const vr_vschema_t *dst_vs,
     char col[128] = "", vindex[128] = "";
     const char *vtype = NULL;
 
-    vr_buf_printf(f, "select * from %s", a->src_table);
-    if (a->reference || !sharded)
+    if (a->reference || !sharded) {
+        if (a->select)
+            vr_sql_format(f, a->select);
+        else
+            vr_buf_printf(f, "select * from %s", a->src_table);
         return VR_OK;
+    }
     if (a->primary_vindex) {
         const char *colon = strchr(a->primary_vindex, ':');
         const vr_vschema_vindex_t *v;
@@ -147,8 +154,49 @@ static vr_code_t stream_filter(const mat_args_t *a, const vr_vschema_t *dst_vs,
         snprintf(col, sizeof(col), "%s", cv->columns[0]);
         vtype = cv->vindex->type_name;
     }
-    vr_buf_printf(f, " where in_keyrange(%s, '%s', '%s')", col, vtype, dst_shard);
+    {
+        /* the select (or select *) restricted to the shard's keyrange */
+        vr_sql_stmt_t *st = NULL;
+        vr_buf_t q = VR_BUF_INIT;
+        vr_sql_expr_list_t args = {0, NULL};
+        vr_code_t rc;
+        if (a->select)
+            vr_sql_format(&q, a->select);
+        else
+            vr_buf_printf(&q, "select * from %s", a->src_table);
+        rc = vr_sql_parse(q.data, q.len, &st, err);
+        vr_buf_free(&q);
+        if (rc != VR_OK)
+            return rc;
+        vr_sql_expr_list_append(st->arena, &args, vr_sql_new_column(st->arena, NULL, col));
+        vr_sql_expr_list_append(st->arena, &args, vr_sql_new_string(st->arena, vtype, strlen(vtype)));
+        vr_sql_expr_list_append(st->arena, &args,
+                                vr_sql_new_string(st->arena, dst_shard, strlen(dst_shard)));
+        vr_sql_add_where(st, vr_sql_new_func(st->arena, "in_keyrange", args));
+        vr_sql_format(f, st);
+        vr_sql_free(st);
+    }
     return VR_OK;
+}
+
+/* 'select ... from ks.t ...': the source from its FROM, which is then
+ * unqualified (filters name tables of the source keyspace). */
+static int parse_select_form(const char *sql, mat_args_t *a)
+{
+    vr_error_t err;
+    vr_sql_table_expr_t *t;
+    if (vr_sql_parse(sql, strlen(sql), &a->select, &err) != VR_OK)
+        return vr_cli_fail("materialize", "%s", err.msg);
+    if (a->select->kind != VR_SQL_STMT_SELECT || a->select->select.from.n != 1 ||
+        (t = a->select->select.from.items[0])->kind != VR_SQL_TABLE_ALIASED ||
+        t->aliased.derived || !t->aliased.name.qualifier)
+        return vr_cli_fail("materialize", "the select must read one table named as "
+                                          "KEYSPACE.TABLE: %s", sql);
+    snprintf(a->src_buf, sizeof(a->src_buf), "%s", t->aliased.name.qualifier);
+    a->src_ks = a->src_buf;
+    a->src_table = (char *)t->aliased.name.name;
+    t->aliased.name.qualifier = NULL;
+    return 0;
 }
 
 static vr_code_t add_stream(const vr_tablet_t *dst, const mat_args_t *a, const char *src_shard,
@@ -265,7 +313,8 @@ int cmd_materialize(int argc, char **argv)
         case 'v': a.var = optarg; break;
         case 'h':
             printf("usage: vrepl materialize [--workflow NAME] [--create-table] [--reference]\n"
-                   "                         [--primary-vindex COL:VINDEX] SOURCE_KS.TABLE "
+                   "                         [--primary-vindex COL:VINDEX]\n"
+                   "                         SOURCE_KS.TABLE|'SELECT ... FROM SOURCE_KS.TABLE ...' "
                    "TARGET_KS.TABLE\n"
                    "Create the streams that keep TARGET_KS.TABLE a copy of SOURCE_KS.TABLE:\n"
                    "--reference copies the whole table to every target shard; otherwise each\n"
@@ -275,19 +324,39 @@ int cmd_materialize(int argc, char **argv)
         }
     }
     if (argc - optind != 2 ||
-        !split_qualified(argv[optind], a.src_buf, sizeof(a.src_buf), &a.src_ks, &a.src_table) ||
         !split_qualified(argv[optind + 1], a.dst_buf, sizeof(a.dst_buf), &a.dst_ks, &a.dst_table)) {
-        fprintf(stderr, "usage: vrepl materialize [options] SOURCE_KS.TABLE TARGET_KS.TABLE\n");
+        fprintf(stderr, "usage: vrepl materialize [options] SOURCE_KS.TABLE|'SELECT ...' "
+                        "TARGET_KS.TABLE\n");
+        return 2;
+    }
+    if (strncasecmp(argv[optind] + strspn(argv[optind], " \t\n"), "select", 6) == 0) {
+        if ((status = parse_select_form(argv[optind], &a)) != 0) {
+            vr_sql_free(a.select);
+            return status;
+        }
+        if (a.create_table) {
+            vr_sql_free(a.select);
+            return vr_cli_fail("materialize", "--create-table works with SOURCE_KS.TABLE; for a "
+                                              "select, create the target table first (vrepl "
+                                              "apply-schema)");
+        }
+    } else if (!split_qualified(argv[optind], a.src_buf, sizeof(a.src_buf), &a.src_ks,
+                                &a.src_table)) {
+        fprintf(stderr, "usage: vrepl materialize [options] SOURCE_KS.TABLE|'SELECT ...' "
+                        "TARGET_KS.TABLE\n");
         return 2;
     }
     if (!a.workflow) {
         snprintf(wf, sizeof(wf), "%s_%s", a.src_table, a.dst_ks);
         a.workflow = wf;
     }
-    if (!(topo = open_topo("materialize", a.var)))
+    if (!(topo = open_topo("materialize", a.var))) {
+        vr_sql_free(a.select);
         return 1;
+    }
     status = materialize(topo, &a);
     vr_topo_close(topo);
+    vr_sql_free(a.select);
     return status;
 }
 

@@ -109,6 +109,24 @@ Test(materialize, reference_table_and_primary_vindex)
     vr_h_exec(c80b, "insert into orders values (4, 6, 'monoprice', 1, 50)");
     cr_assert(vr_h_wait_query(m80, "1\n3\n4\n", 30000, "select oid from orders order by oid"));
 
+    /* steps 11-12: a rollup of orders into product.sales */
+    rc = vrepl(&out, "apply-schema --sql 'create table sales(pid int, kount int, amount int, "
+                     "primary key(pid))' product");
+    cr_assert_eq(rc, 0, "%s", out);
+    free(out);
+    rc = vrepl(&out, "materialize 'select pid, count(*) as kount, sum(price) as amount from "
+                     "customer.orders group by pid' product.sales");
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "2 stream(s) created"), "%s", out);
+    free(out);
+    /* orders: 1 (pid 1, 10), 2 (pid 2, 15), 3 (pid 2, 20), 4 (pid 1, 50) */
+    cr_assert(vr_h_wait_query(p0, "1\t2\t60\n2\t2\t35\n", 30000, "select * from sales order by pid"));
+    /* a new order, an order moved between groups, a delete */
+    vr_h_exec(c80, "insert into orders values (5, 1, 'newegg', 2, 5)");
+    vr_h_exec(c80b, "update orders set pid = 2 where oid = 4");
+    vr_h_exec(c80, "delete from orders where oid = 1");
+    cr_assert(vr_h_wait_query(p0, "1\t0\t0\n2\t4\t90\n", 30000, "select * from sales order by pid"));
+
     /* a workflow that does not exist; then delete */
     rc = vrepl(&out, "workflow stop merchant.nope");
     cr_assert_eq(rc, 1, "%s", out);
