@@ -11,6 +11,9 @@
 
 #include <stdio.h>
 
+#include "vr_topo.h"
+#include "vr_vschema.h"
+
 typedef struct vr_cli_cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -19,6 +22,14 @@ typedef struct vr_cli_cmd {
 
 /* Print "vrepl <cmd>: <msg>" to stderr; returns 1. */
 int vr_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The cluster's var folder: $VREPL_VAR, else "var". */
+const char *vr_cli_default_var(void);
+/* Open <var>/topo.db; on failure print why (as cmd) and return NULL. */
+vr_topo_t *vr_cli_open_topo(const char *cmd, const char *var);
+/* Validate vs together with every other keyspace's VSchema in the
+ * topology (vs replaces its own keyspace's). */
+vr_code_t vr_cli_check_vschema(vr_topo_t *topo, vr_vschema_t *vs, vr_error_t *err);
 
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
@@ -30,6 +41,7 @@ int cmd_vindex(int argc, char **argv);
 int cmd_mysql(int argc, char **argv);
 int cmd_materialize(int argc, char **argv);
 int cmd_workflow(int argc, char **argv);
+int cmd_externalize(int argc, char **argv);
 int cmd_vstream(int argc, char **argv);
 int cmd_gateway(int argc, char **argv);
 int cmd_notify(int argc, char **argv);

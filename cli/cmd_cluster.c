@@ -20,19 +20,13 @@ static void say_stdout(void *ctx, const char *line)
     fflush(stdout);
 }
 
-static const char *default_var(void)
-{
-    const char *v = getenv("VREPL_VAR");
-    return v && *v ? v : "var";
-}
-
 int cmd_up(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"var", required_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *config = NULL, *var = default_var();
+    const char *config = NULL, *var = vr_cli_default_var();
     vr_cluster_cfg_t *cfg = NULL;
     vr_error_t err;
     bool changed = false;
@@ -79,7 +73,7 @@ int cmd_down(int argc, char **argv)
                                          {"purge", no_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *var = default_var();
+    const char *var = vr_cli_default_var();
     bool purge = false;
     vr_error_t err;
     int c;
@@ -184,7 +178,7 @@ int cmd_status(int argc, char **argv)
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *var = default_var();
+    const char *var = vr_cli_default_var();
     bool as_json = false;
     vr_topo_t *topo = NULL;
     char *path, **kss = NULL;

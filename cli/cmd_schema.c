@@ -13,12 +13,6 @@
 #include "vr_topo.h"
 #include "vr_vschema.h"
 
-static const char *default_var(void)
-{
-    const char *v = getenv("VREPL_VAR");
-    return v && *v ? v : "var";
-}
-
 static char *slurp(const char *path, vr_error_t *err)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -37,21 +31,6 @@ static char *slurp(const char *path, vr_error_t *err)
     return vr_buf_detach(&b);
 }
 
-static vr_topo_t *open_topo(const char *cmd, const char *var)
-{
-    char *path = vr_cluster_topo_path(var);
-    vr_topo_t *topo = NULL;
-    vr_error_t err;
-
-    vr_error_clear(&err);
-    if (access(path, F_OK) != 0)
-        vr_cli_fail(cmd, "no cluster here: %s does not exist (start one with vrepl up)", path);
-    else if (vr_topo_open(path, &topo, &err) != VR_OK)
-        vr_cli_fail(cmd, "%s", err.msg);
-    free(path);
-    return topo;
-}
-
 int cmd_apply_schema(int argc, char **argv)
 {
     static const struct option opts[] = {{"sql", required_argument, NULL, 's'},
@@ -59,7 +38,7 @@ int cmd_apply_schema(int argc, char **argv)
                                          {"var", required_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *var = default_var(), *ks;
+    const char *var = vr_cli_default_var(), *ks;
     char *sql = NULL, **shards = NULL;
     size_t nsh = 0, i;
     vr_topo_t *topo = NULL;
@@ -89,7 +68,7 @@ int cmd_apply_schema(int argc, char **argv)
         return 2;
     }
     ks = argv[optind];
-    if (!(topo = open_topo("apply-schema", var))) {
+    if (!(topo = vr_cli_open_topo("apply-schema", var))) {
         free(sql);
         return 1;
     }
@@ -122,38 +101,6 @@ out:
     return status;
 }
 
-/* Every keyspace's VSchema from the topology, with ks's replaced by mine. */
-static vr_code_t validate_with_others(vr_topo_t *topo, vr_vschema_t *mine, vr_error_t *err)
-{
-    char **names = NULL;
-    size_t n = 0, i, m = 0;
-    vr_vschema_t **all = NULL;
-    vr_code_t rc;
-
-    if ((rc = vr_topo_list_keyspaces(topo, &names, &n, err)) != VR_OK)
-        return rc;
-    all = vr_xcalloc(n + 1, sizeof(*all));
-    all[m++] = mine;
-    for (i = 0; i < n && rc == VR_OK; i++) {
-        char *json = NULL;
-        if (strcmp(names[i], vr_vschema_keyspace(mine)) == 0)
-            continue;
-        if (vr_topo_get_vschema(topo, names[i], &json, NULL) != VR_OK)
-            continue;
-        rc = vr_vschema_parse(names[i], json, &all[m], err);
-        free(json);
-        if (rc == VR_OK)
-            m++;
-    }
-    if (rc == VR_OK)
-        rc = vr_vschema_validate_cluster((const vr_vschema_t *const *)all, m, err);
-    for (i = 1; i < m; i++)
-        vr_vschema_free(all[i]);
-    free(all);
-    vr_topo_strv_free(names, n);
-    return rc;
-}
-
 int cmd_apply_vschema(int argc, char **argv)
 {
     static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
@@ -162,7 +109,7 @@ int cmd_apply_vschema(int argc, char **argv)
                                          {"var", required_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *var = default_var(), *ks;
+    const char *var = vr_cli_default_var(), *ks;
     char *json = NULL, *out_json = NULL, **shards = NULL;
     size_t nsh = 0;
     bool dry = false;
@@ -196,14 +143,14 @@ int cmd_apply_vschema(int argc, char **argv)
         return 2;
     }
     ks = argv[optind];
-    if (!(topo = open_topo("apply-vschema", var)))
+    if (!(topo = vr_cli_open_topo("apply-vschema", var)))
         goto out_nomsg;
     if (vr_topo_list_shards(topo, ks, &shards, &nsh, &err) != VR_OK || nsh == 0) {
         status = vr_cli_fail("apply-vschema", "keyspace %s not found in the topology", ks);
         goto out;
     }
     if (vr_vschema_parse(ks, json, &vs, &err) != VR_OK ||
-        validate_with_others(topo, vs, &err) != VR_OK) {
+        vr_cli_check_vschema(topo, vs, &err) != VR_OK) {
         status = vr_cli_fail("apply-vschema", "%s", err.msg);
         goto out;
     }
@@ -237,7 +184,7 @@ int cmd_get_vschema(int argc, char **argv)
     static const struct option opts[] = {{"var", required_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *var = default_var();
+    const char *var = vr_cli_default_var();
     char *json = NULL;
     vr_topo_t *topo;
     vr_error_t err;
@@ -254,7 +201,7 @@ int cmd_get_vschema(int argc, char **argv)
         fprintf(stderr, "usage: vrepl get-vschema KEYSPACE\n");
         return 2;
     }
-    if (!(topo = open_topo("get-vschema", var)))
+    if (!(topo = vr_cli_open_topo("get-vschema", var)))
         return 1;
     vr_error_clear(&err);
     if (vr_topo_get_vschema(topo, argv[optind], &json, &err) != VR_OK)

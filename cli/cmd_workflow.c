@@ -21,31 +21,12 @@
 #include "vr_cluster.h"
 #include "vr_common.h"
 #include "vr_keyrange.h"
+#include "vr_routing.h"
 #include "vr_sqlparser.h"
 #include "vr_topo.h"
 #include "vr_value.h"
 #include "vr_vplayer.h"
 #include "vr_vschema.h"
-
-static vr_topo_t *open_topo(const char *cmd, const char *var)
-{
-    char *path = vr_cluster_topo_path(var);
-    vr_topo_t *topo = NULL;
-    vr_error_t err;
-    vr_error_clear(&err);
-    if (access(path, F_OK) != 0)
-        vr_cli_fail(cmd, "no cluster here: %s does not exist (start one with vrepl up)", path);
-    else if (vr_topo_open(path, &topo, &err) != VR_OK)
-        vr_cli_fail(cmd, "%s", err.msg);
-    free(path);
-    return topo;
-}
-
-static const char *default_var(void)
-{
-    const char *v = getenv("VREPL_VAR");
-    return v && *v ? v : "var";
-}
 
 /* "ks.table" -> ks, table (pointers into buf) */
 static bool split_qualified(const char *s, char *buf, size_t size, char **ks, char **table)
@@ -302,7 +283,7 @@ int cmd_materialize(int argc, char **argv)
     int c, status;
 
     memset(&a, 0, sizeof(a));
-    a.var = default_var();
+    a.var = vr_cli_default_var();
     optind = 1;
     while ((c = getopt_long(argc, argv, "w:crp:v:h", opts, NULL)) != -1) {
         switch (c) {
@@ -350,7 +331,7 @@ int cmd_materialize(int argc, char **argv)
         snprintf(wf, sizeof(wf), "%s_%s", a.src_table, a.dst_ks);
         a.workflow = wf;
     }
-    if (!(topo = open_topo("materialize", a.var))) {
+    if (!(topo = vr_cli_open_topo("materialize", a.var))) {
         vr_sql_free(a.select);
         return 1;
     }
@@ -438,7 +419,7 @@ int cmd_workflow(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     static const char *const verbs[] = {"list", "show", "stop", "start", "delete"};
-    const char *var = default_var();
+    const char *var = vr_cli_default_var();
     char buf[256], *ks, *wf = NULL;
     bool as_json = false;
     vr_tablet_t *tabs = NULL;
@@ -473,7 +454,7 @@ int cmd_workflow(int argc, char **argv)
         fprintf(stderr, "vrepl workflow %s: name the workflow: KEYSPACE.WORKFLOW\n", verbs[verb]);
         return 2;
     }
-    if (!(topo = open_topo("workflow", var)))
+    if (!(topo = vr_cli_open_topo("workflow", var)))
         return 1;
     vr_error_clear(&err);
     if (vr_topo_list_tablets(topo, ks, NULL, &tabs, &n, &err) != VR_OK || n == 0) {
@@ -494,6 +475,207 @@ int cmd_workflow(int argc, char **argv)
                count, ks, wf);
 out:
     free(tabs);
+    vr_topo_close(topo);
+    return status;
+}
+
+/* ---- vrepl externalize -------------------------------------------------- */
+
+/* What the streams of a target table say about it. */
+typedef struct ext_info {
+    char src_ks[VR_NAME_MAX];
+    char src_table[VR_NAME_MAX];
+    char col[128];    /* in_keyrange column, "" when none */
+    char vtype[64];   /* in_keyrange vindex type */
+    size_t streams;
+} ext_info_t;
+
+/* Read a stream's rule for table: its source table and in_keyrange. */
+static void read_rule(const vr_binlog_source_t *bs, const char *table, ext_info_t *x)
+{
+    size_t i;
+    for (i = 0; i < bs->nrules; i++) {
+        vr_sql_stmt_t *st = NULL;
+        vr_sql_expr_list_t conj;
+        size_t k;
+        if (strcmp(bs->rules[i].match, table) != 0)
+            continue;
+        x->streams++;
+        snprintf(x->src_ks, sizeof(x->src_ks), "%s", bs->keyspace);
+        snprintf(x->src_table, sizeof(x->src_table), "%s", table);
+        if (!bs->rules[i].filter || vr_sql_parse(bs->rules[i].filter, strlen(bs->rules[i].filter),
+                                                 &st, NULL) != VR_OK)
+            continue;
+        if (st->kind == VR_SQL_STMT_SELECT && st->select.from.n == 1 &&
+            st->select.from.items[0]->kind == VR_SQL_TABLE_ALIASED)
+            snprintf(x->src_table, sizeof(x->src_table), "%s",
+                     st->select.from.items[0]->aliased.name.name);
+        conj = vr_sql_conjuncts(st->arena, st->kind == VR_SQL_STMT_SELECT ? st->select.where : NULL);
+        for (k = 0; k < conj.n; k++) {
+            const vr_sql_expr_t *e = conj.items[k];
+            if (e->kind == VR_SQL_EXPR_FUNC && strcasecmp(e->func.name, "in_keyrange") == 0 &&
+                e->func.args.n == 3 && e->func.args.items[0]->kind == VR_SQL_EXPR_COLUMN &&
+                e->func.args.items[1]->kind == VR_SQL_EXPR_LITERAL) {
+                snprintf(x->col, sizeof(x->col), "%s", e->func.args.items[0]->column.name);
+                snprintf(x->vtype, sizeof(x->vtype), "%s", e->func.args.items[1]->lit.val);
+            }
+        }
+        vr_sql_free(st);
+    }
+}
+
+static vr_code_t find_streams(vr_topo_t *topo, const char *ks, const char *table, ext_info_t *x,
+                              vr_error_t *err)
+{
+    vr_tablet_t *tabs = NULL;
+    size_t n = 0, i, j;
+    vr_code_t rc;
+
+    memset(x, 0, sizeof(*x));
+    if ((rc = vr_topo_list_tablets(topo, ks, NULL, &tabs, &n, err)) != VR_OK)
+        return rc;
+    for (i = 0; i < n && rc == VR_OK; i++) {
+        vr_vrepl_row_t *rows = NULL;
+        size_t nr = 0;
+        MYSQL *c;
+        if (tabs[i].type != VR_TABLET_PRIMARY)
+            continue;
+        if (!(c = vr_tablet_connect(&tabs[i], NULL, err))) {
+            rc = err->code;
+            break;
+        }
+        rc = vr_vt_create(c, err);
+        if (rc == VR_OK)
+            rc = vr_vrepl_list(c, NULL, &rows, &nr, err);
+        for (j = 0; j < nr && rc == VR_OK; j++) {
+            vr_binlog_source_t bs = VR_BINLOG_SOURCE_INIT;
+            if (vr_binlog_source_parse(rows[j].source, &bs, NULL) == VR_OK)
+                read_rule(&bs, table, x);
+            vr_binlog_source_free(&bs);
+        }
+        vr_vrepl_rows_free(rows, nr);
+        mysql_close(c);
+    }
+    free(tabs);
+    if (rc == VR_OK && x->streams == 0)
+        rc = vr_errorf(err, VR_NOT_FOUND, "no streams found in keyspace %s for: %s", ks, table);
+    return rc;
+}
+
+/* Add the table to the keyspace's VSchema as its streams make it. */
+static vr_code_t add_to_vschema(vr_vschema_t *vs, const char *table, const ext_info_t *x,
+                                char *said, size_t size, vr_error_t *err)
+{
+    char source[2 * VR_NAME_MAX + 2];
+    const char *vname = NULL;
+    size_t i;
+    vr_code_t rc;
+
+    if (!vr_vschema_sharded(vs)) {
+        snprintf(said, size, "%s (unsharded)", table);
+        return vr_vschema_add_table(vs, table, NULL, NULL, err);
+    }
+    if (!x->col[0]) {
+        snprintf(source, sizeof(source), "%s.%s", x->src_ks, x->src_table);
+        snprintf(said, size, "%s as a reference table (source %s)", table, source);
+        return vr_vschema_add_reference_table(vs, table, source, err);
+    }
+    for (i = 0; i < vr_vschema_vindex_count(vs) && !vname; i++)
+        if (strcmp(vr_vschema_vindex_at(vs, i)->type_name, x->vtype) == 0)
+            vname = vr_vschema_vindex_at(vs, i)->name;
+    if (!vname) {
+        if ((rc = vr_vschema_add_vindex(vs, x->vtype, x->vtype, err)) != VR_OK)
+            return rc;
+        vname = x->vtype;
+    }
+    snprintf(said, size, "%s (primary vindex %s on %s)", table, vname, x->col);
+    return vr_vschema_add_table(vs, table, x->col, vname, err);
+}
+
+static vr_code_t auto_route(vr_topo_t *topo, const char *ks, const char *table,
+                            const ext_info_t *x, vr_error_t *err)
+{
+    char *json = NULL, *out = NULL, src[2 * VR_NAME_MAX + 2], dst[2 * VR_NAME_MAX + 2];
+    const char *to[2];
+    vr_routing_t *rr = NULL;
+    vr_code_t rc;
+
+    snprintf(src, sizeof(src), "%s.%s", x->src_ks, x->src_table);
+    snprintf(dst, sizeof(dst), "%s.%s", ks, table);
+    to[0] = src;
+    to[1] = dst;
+    if ((rc = vr_topo_get_routing_rules(topo, &json, err)) == VR_OK &&
+        (rc = vr_routing_parse(json, &rr, err)) == VR_OK &&
+        (rc = vr_routing_set(rr, table, to, 2, err)) == VR_OK) {
+        out = vr_routing_to_json(rr);
+        rc = vr_topo_put_routing_rules(topo, out, err);
+    }
+    if (rc == VR_OK)
+        printf("routing rules: %s -> %s, %s\n", table, src, dst);
+    free(out);
+    free(json);
+    vr_routing_free(rr);
+    return rc;
+}
+
+int cmd_externalize(int argc, char **argv)
+{
+    static const struct option opts[] = {{"auto-route", no_argument, NULL, 'a'},
+                                         {"var", required_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *var = vr_cli_default_var();
+    char buf[256], said[512], *ks, *table, *json = NULL, *out = NULL;
+    bool route = false;
+    vr_vschema_t *vs = NULL;
+    vr_topo_t *topo;
+    ext_info_t x;
+    vr_error_t err;
+    int c, status = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "av:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': route = true; break;
+        case 'v': var = optarg; break;
+        case 'h':
+            printf("usage: vrepl externalize [--auto-route] TARGET_KS.TABLE\n"
+                   "Add a materialized table to its keyspace's VSchema (a reference table, or\n"
+                   "with the primary vindex its streams filter by); --auto-route also routes\n"
+                   "the table's name to both the source and the copy.\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (argc - optind != 1 || !split_qualified(argv[optind], buf, sizeof(buf), &ks, &table)) {
+        fprintf(stderr, "usage: vrepl externalize [--auto-route] TARGET_KS.TABLE\n");
+        return 2;
+    }
+    if (!(topo = vr_cli_open_topo("externalize", var)))
+        return 1;
+    vr_error_clear(&err);
+    if (find_streams(topo, ks, table, &x, &err) != VR_OK ||
+        vr_topo_get_vschema(topo, ks, &json, &err) != VR_OK ||
+        vr_vschema_parse(ks, json, &vs, &err) != VR_OK) {
+        status = vr_cli_fail("externalize", "%s", err.msg);
+        goto out;
+    }
+    if (vr_vschema_table(vs, table)) {
+        printf("%s is already in keyspace %s's VSchema\n", table, ks);
+    } else if (add_to_vschema(vs, table, &x, said, sizeof(said), &err) != VR_OK ||
+               vr_cli_check_vschema(topo, vs, &err) != VR_OK ||
+               vr_topo_put_vschema(topo, ks, (out = vr_vschema_to_json(vs)), &err) != VR_OK) {
+        status = vr_cli_fail("externalize", "%s", err.msg);
+        goto out;
+    } else {
+        printf("VSchema of %s: added %s\n", ks, said);
+    }
+    if (route && auto_route(topo, ks, table, &x, &err) != VR_OK)
+        status = vr_cli_fail("externalize", "%s", err.msg);
+out:
+    free(out);
+    free(json);
+    vr_vschema_free(vs);
     vr_topo_close(topo);
     return status;
 }

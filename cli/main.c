@@ -20,6 +20,7 @@ static const vr_cli_cmd_t commands[] = {
     {"vindex", cmd_vindex, "print the keyspace IDs of values"},
     {"mysql", cmd_mysql, "run the mariadb client on a tablet"},
     {"materialize", cmd_materialize, "keep a table's copy in another keyspace (streams)"},
+    {"externalize", cmd_externalize, "put a materialized table in its keyspace's VSchema"},
     {"workflow", cmd_workflow, "list, show, stop, start, delete vreplication workflows"},
     {"vstream", cmd_vstream, "print a source's binlog as JSON events"},
     {"gateway", cmd_gateway, "run the MySQL-protocol gateway (dev: passthrough to one backend)"},

@@ -68,6 +68,15 @@ Test(materialize, reference_table_and_primary_vindex)
     vr_h_exec(c80, "insert into orders values (1, 1, 'monoprice', 1, 10), (2, 1, 'newegg', 2, 15)");
     vr_h_exec(c80b, "insert into orders values (3, 6, 'monoprice', 2, 20)");
 
+    /* step 4: nothing to externalize before a stream exists */
+    rc = vrepl(&out, "externalize --auto-route merchant.orders");
+    cr_assert_eq(rc, 1, "%s", out);
+    cr_assert(strstr(out, "no streams found in keyspace merchant for: orders"), "%s", out);
+    free(out);
+    rc = vrepl(&out, "get-vschema merchant");
+    cr_assert_null(strstr(out, "orders"), "nothing changed: %s", out);
+    free(out);
+
     /* step 3: product into customer as a reference table, creating it */
     rc = vrepl(&out, "materialize --reference --create-table product.product customer.product");
     cr_assert_eq(rc, 0, "%s", out);
@@ -75,6 +84,29 @@ Test(materialize, reference_table_and_primary_vindex)
     free(out);
     cr_assert(vr_h_wait_query(c80, "1\tkeyboard\n2\tmonitor\n", 30000, "select * from product order by pid"));
     cr_assert(vr_h_wait_query(c80b, "1\tkeyboard\n2\tmonitor\n", 30000, "select * from product order by pid"));
+
+    /* step 5: customer's VSchema gains product as a reference table, and
+     * product routes to both copies */
+    rc = vrepl(&out, "externalize --auto-route customer.product");
+    cr_assert_eq(rc, 0, "%s", out);
+    free(out);
+    rc = vrepl(&out, "get-vschema customer");
+    cr_assert(strstr(out, "\"product\": {\n      \"type\": \"reference\""), "%s", out);
+    cr_assert(strstr(out, "\"source\": \"product.product\""), "%s", out);
+    free(out);
+    {
+        vr_topo_t *topo;
+        char path[1024], *rules = NULL;
+        vr_error_t err;
+        snprintf(path, sizeof(path), "%s/var/topo.db", work);
+        cr_assert_eq(vr_topo_open(path, &topo, &err), VR_OK);
+        cr_assert_eq(vr_topo_get_routing_rules(topo, &rules, &err), VR_OK);
+        cr_assert(strstr(rules, "\"from_table\": \"product\""), "%s", rules);
+        cr_assert(strstr(rules, "\"product.product\""), "%s", rules);
+        cr_assert(strstr(rules, "\"customer.product\""), "%s", rules);
+        free(rules);
+        vr_topo_close(topo);
+    }
 
     /* step 7: a new product reaches both customer shards */
     vr_h_exec(p0, "insert into product values (3, 'mouse')");
@@ -92,6 +124,12 @@ Test(materialize, reference_table_and_primary_vindex)
     rc = vrepl(&out, "workflow show merchant.orders_merchant");
     cr_assert_eq(rc, 0, "%s", out);
     cr_assert(strstr(out, "state=Running"), "%s", out);
+    free(out);
+
+    /* step 9: merchant's VSchema gains orders with vindex md5 on mname */
+    rc = vrepl(&out, "externalize --auto-route merchant.orders");
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "primary vindex md5 on mname"), "%s", out);
     free(out);
 
     /* stop: changes no longer arrive; start: they do again */
