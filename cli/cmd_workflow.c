@@ -21,6 +21,7 @@
 #include "vr_cluster.h"
 #include "vr_common.h"
 #include "vr_keyrange.h"
+#include "vr_notify.h"
 #include "vr_routing.h"
 #include "vr_sqlparser.h"
 #include "vr_topo.h"
@@ -345,8 +346,31 @@ int cmd_materialize(int argc, char **argv)
 
 typedef enum { WF_LIST, WF_SHOW, WF_STOP, WF_START, WF_DELETE } wf_verb_t;
 
+/* delete without --keep-data: drop the tables the stream filled */
+static void drop_targets(MYSQL *c, const vr_vrepl_row_t *r, const char *db)
+{
+    vr_binlog_source_t bs = VR_BINLOG_SOURCE_INIT;
+    size_t i;
+    if (vr_binlog_source_parse(r->source, &bs, NULL) != VR_OK)
+        return;
+    for (i = 0; i < bs.nrules; i++) {
+        vr_buf_t q = VR_BUF_INIT;
+        vr_error_t err;
+        if (bs.rules[i].match[0] == '/')
+            continue; /* a regex names no one table */
+        vr_buf_puts(&q, "DROP TABLE IF EXISTS ");
+        vr_buf_put_sql_ident(&q, db);
+        vr_buf_putc(&q, '.');
+        vr_buf_put_sql_ident(&q, bs.rules[i].match);
+        if (vr_tablet_exec(c, q.data, &err) != VR_OK)
+            vr_log_warn("workflow", "%s: %s", q.data, err.msg);
+        vr_buf_free(&q);
+    }
+    vr_binlog_source_free(&bs);
+}
+
 static int workflow_on_primary(const vr_tablet_t *p, const char *workflow, wf_verb_t verb,
-                               bool as_json, size_t *count)
+                               bool as_json, bool keep_data, size_t *count)
 {
     vr_vrepl_row_t *rows = NULL;
     size_t n = 0, i;
@@ -395,8 +419,11 @@ static int workflow_on_primary(const vr_tablet_t *p, const char *workflow, wf_ve
                        r->message ? r->message : "");
             continue;
         }
-        if (verb == WF_DELETE)
+        if (verb == WF_DELETE) {
             status = vr_vrepl_delete(c, r->id, &err) == VR_OK ? status : 1;
+            if (status == 0 && !keep_data)
+                drop_targets(c, r, r->db_name);
+        }
         else
             status = vr_vrepl_set_state(c, r->id, verb == WF_STOP ? VR_VREPL_STOPPED : VR_VREPL_RUNNING,
                                         verb == WF_STOP ? "stopped by user" : "", &err) == VR_OK
@@ -412,13 +439,63 @@ out:
     return status;
 }
 
+/* Notify workflows of keyspace ks (all, or the one named wf). */
+static int notify_workflows(vr_topo_t *topo, const char *ks, const char *wf, wf_verb_t verb,
+                            bool as_json, size_t *count)
+{
+    char **names = NULL;
+    size_t n = 0, i;
+    int status = 0;
+    vr_error_t err;
+
+    if (vr_notify_list(topo, &names, &n, &err) != VR_OK)
+        return 0; /* no notify workflows recorded */
+    for (i = 0; i < n && status == 0; i++) {
+        vr_notify_def_t *d = NULL;
+        vr_buf_t b = VR_BUF_INIT;
+        bool mine;
+        if (wf && strcmp(names[i], wf) != 0)
+            continue;
+        if (vr_notify_get(topo, names[i], &d, &err) != VR_OK)
+            continue;
+        mine = strcmp(d->keyspace, ks) == 0;
+        vr_notify_def_free(d);
+        if (!mine)
+            continue;
+        (*count)++;
+        switch (verb) {
+        case WF_LIST: printf("%s.%s (notify)\n", ks, names[i]); break;
+        case WF_SHOW:
+            if (vr_notify_show_json(topo, names[i], 10, &b, &err) == VR_OK)
+                printf("%s%s%s", as_json && *count > 1 ? ",\n" : "", b.data, as_json ? "" : "\n");
+            else
+                status = vr_cli_fail("workflow", "%s", err.msg);
+            break;
+        case WF_STOP:
+        case WF_START:
+            if (vr_notify_set_stopped(topo, names[i], verb == WF_STOP, &err) != VR_OK)
+                status = vr_cli_fail("workflow", "%s", err.msg);
+            break;
+        case WF_DELETE:
+            if (vr_notify_delete(topo, names[i], &err) != VR_OK)
+                status = vr_cli_fail("workflow", "%s", err.msg);
+            break;
+        }
+        vr_buf_free(&b);
+    }
+    vr_topo_strv_free(names, n);
+    return status;
+}
+
 int cmd_workflow(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"keep-data", no_argument, NULL, 'k'},
                                          {"var", required_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     static const char *const verbs[] = {"list", "show", "stop", "start", "delete"};
+    bool keep_data = false;
     const char *var = vr_cli_default_var();
     char buf[256], *ks, *wf = NULL;
     bool as_json = false;
@@ -429,12 +506,17 @@ int cmd_workflow(int argc, char **argv)
     int c, verb = -1, status = 0;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jv:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jkv:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': as_json = true; break;
+        case 'k': keep_data = true; break;
         case 'v': var = optarg; break;
         case 'h':
-            printf("usage: vrepl workflow [--json] list|show|stop|start|delete KEYSPACE[.WORKFLOW]\n");
+            printf("usage: vrepl workflow [--json] [--keep-data] list|show|stop|start|delete "
+                   "KEYSPACE[.WORKFLOW]\n"
+                   "Acts on the workflow's streams on every target primary of KEYSPACE, or on\n"
+                   "the notify workflow of that name.  delete drops the tables the streams\n"
+                   "filled unless --keep-data.\n");
             return 0;
         default: return 2;
         }
@@ -465,7 +547,10 @@ int cmd_workflow(int argc, char **argv)
         printf("[");
     for (i = 0; i < n; i++)
         if (tabs[i].type == VR_TABLET_PRIMARY)
-            status |= workflow_on_primary(&tabs[i], wf, (wf_verb_t)verb, as_json, &count);
+            status |= workflow_on_primary(&tabs[i], wf, (wf_verb_t)verb, as_json, keep_data,
+                                          &count);
+    if (status == 0)
+        status = notify_workflows(topo, ks, wf, (wf_verb_t)verb, as_json, &count);
     if (as_json && verb == WF_SHOW)
         printf("]\n");
     if (count == 0 && wf && status == 0)

@@ -176,6 +176,13 @@ Test(materialize, reference_table_and_primary_vindex)
     rc = vrepl(&out, "workflow show merchant.orders_merchant");
     cr_assert_eq(rc, 1, "%s", out);
     free(out);
+    /* delete dropped the copies; --keep-data keeps them */
+    cr_assert(vr_h_wait_query(m80, "0\n", 5000, "select count(*) from information_schema.tables "
+                                                "where table_schema = 'vt_merchant' and table_name = 'orders'"));
+    rc = vrepl(&out, "workflow --keep-data delete customer.product_customer");
+    cr_assert_eq(rc, 0, "%s", out);
+    free(out);
+    cr_assert(vr_h_wait_query(c80, "3\n", 5000, "select count(*) from product"));
     mysql_close(p0);
     mysql_close(c80);
     mysql_close(c80b);

@@ -863,6 +863,18 @@ Test(notify, cli_create_list_show_stop_start_delete, .timeout = 240)
     free(out);
     cr_assert_eq(vr_h_run(&out, "%s notify start w1 --var %s", bin, e.dir), 0, "%s", out);
     free(out);
+    /* `vrepl workflow` works on notify workflows too */
+    cr_assert_eq(vr_h_run(&out, "%s workflow --var %s list shop", bin, e.dir), 0, "%s", out);
+    cr_assert(strstr(out, "shop.w1 (notify)"), "%s", out);
+    free(out);
+    cr_assert_eq(vr_h_run(&out, "%s workflow --var %s stop shop.w1", bin, e.dir), 0, "%s", out);
+    free(out);
+    cr_assert_eq(vr_h_run(&out, "%s workflow --var %s show shop.w1", bin, e.dir), 0, "%s", out);
+    cr_assert(strstr(out, "\"state\":\"stopped\"") || strstr(out, "\"state\": \"stopped\""),
+              "%s", out);
+    free(out);
+    cr_assert_eq(vr_h_run(&out, "%s workflow --var %s start shop.w1", bin, e.dir), 0, "%s", out);
+    free(out);
     cr_assert_eq(vr_h_run(&out, "%s notify delete w1 --var %s", bin, e.dir), 0, "%s", out);
     free(out);
     cr_assert_eq(vr_h_run(&out, "%s notify show w1 --var %s", bin, e.dir), 1);
