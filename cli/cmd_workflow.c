@@ -51,7 +51,136 @@ typedef struct mat_args {
     char *src_ks, *src_table, *dst_ks, *dst_table;
 } mat_args_t;
 
-/* Copy the source table's definition to a target primary. */
+
+/* SQL type of a result column, from its metadata. */
+static void column_type(vr_buf_t *b, const MYSQL_FIELD *f)
+{
+    bool uns = f->flags & UNSIGNED_FLAG, bin = f->charsetnr == 63;
+    MARIADB_CHARSET_INFO *cs = mariadb_get_charset_by_nr(f->charsetnr);
+    unsigned long chars = f->length / (cs && cs->char_maxlen ? cs->char_maxlen : 1);
+    switch (f->type) {
+    case MYSQL_TYPE_TINY: vr_buf_puts(b, "tinyint"); break;
+    case MYSQL_TYPE_SHORT: vr_buf_puts(b, "smallint"); break;
+    case MYSQL_TYPE_INT24: vr_buf_puts(b, "mediumint"); break;
+    case MYSQL_TYPE_LONG: vr_buf_puts(b, "int"); break;
+    case MYSQL_TYPE_LONGLONG: vr_buf_puts(b, "bigint"); break;
+    case MYSQL_TYPE_FLOAT: vr_buf_puts(b, "float"); break;
+    case MYSQL_TYPE_DOUBLE: vr_buf_puts(b, "double"); break;
+    case MYSQL_TYPE_NEWDECIMAL:
+    case MYSQL_TYPE_DECIMAL:
+        vr_buf_printf(b, "decimal(%lu,%u)",
+                      f->length - (f->decimals ? 1 : 0) - (uns ? 0 : 1), f->decimals);
+        break;
+    case MYSQL_TYPE_YEAR: vr_buf_puts(b, "year"); break;
+    case MYSQL_TYPE_DATE: vr_buf_puts(b, "date"); break;
+    case MYSQL_TYPE_TIME: vr_buf_printf(b, "time(%u)", f->decimals); break;
+    case MYSQL_TYPE_DATETIME: vr_buf_printf(b, "datetime(%u)", f->decimals); break;
+    case MYSQL_TYPE_TIMESTAMP: vr_buf_printf(b, "timestamp(%u) null", f->decimals); break;
+    case MYSQL_TYPE_STRING: vr_buf_printf(b, "%s(%lu)", bin ? "binary" : "char", chars); break;
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_VARCHAR: vr_buf_printf(b, "%s(%lu)", bin ? "varbinary" : "varchar", chars); break;
+    case MYSQL_TYPE_BIT: vr_buf_printf(b, "bit(%lu)", f->length); break;
+    default: vr_buf_puts(b, bin ? "longblob" : "longtext"); break;
+    }
+    if (uns && f->type != MYSQL_TYPE_NEWDECIMAL && f->type != MYSQL_TYPE_DECIMAL &&
+        f->type <= MYSQL_TYPE_INT24)
+        vr_buf_puts(b, " unsigned");
+    if (!bin && cs && (f->type == MYSQL_TYPE_STRING || f->type == MYSQL_TYPE_VAR_STRING ||
+                       f->type == MYSQL_TYPE_VARCHAR || f->type == MYSQL_TYPE_BLOB))
+        vr_buf_printf(b, " character set %s", cs->csname);
+}
+
+/* The primary key of a select's target: its group by columns, else the
+ * source's primary key columns it selects (by name or alias). */
+static vr_code_t select_pk(MYSQL *src, const mat_args_t *a, vr_buf_t *pk, vr_error_t *err)
+{
+    const vr_sql_select_t *sel = &a->select->select;
+    size_t i, j;
+
+    if (sel->group_by.n) {
+        for (i = 0; i < sel->group_by.n; i++) {
+            const vr_sql_expr_t *g = sel->group_by.items[i];
+            const char *name = NULL;
+            if (g->kind != VR_SQL_EXPR_COLUMN)
+                return vr_errorf(err, VR_UNSUPPORTED,
+                                 "--create-table: group by on an expression has no column name");
+            name = g->column.name;
+            for (j = 0; j < sel->exprs.n; j++) { /* the alias the target uses */
+                const vr_sql_select_expr_t *se = sel->exprs.items[j];
+                if (se->kind == VR_SQL_SELECT_EXPR && se->expr->kind == VR_SQL_EXPR_COLUMN &&
+                    strcmp(se->expr->column.name, g->column.name) == 0 && se->alias)
+                    name = se->alias;
+            }
+            vr_buf_printf(pk, "%s", pk->len ? ", " : "");
+            vr_buf_put_sql_ident(pk, name);
+        }
+        return VR_OK;
+    }
+    {
+        vr_buf_t q = VR_BUF_INIT;
+        MYSQL_RES *res;
+        MYSQL_ROW row;
+        vr_buf_puts(&q, "SELECT column_name FROM information_schema.key_column_usage WHERE "
+                        "constraint_name = 'PRIMARY' AND table_schema = database() AND table_name = ");
+        vr_buf_put_sql_string(&q, a->src_table, strlen(a->src_table));
+        vr_buf_puts(&q, " ORDER BY ordinal_position");
+        if (mysql_query(src, q.data) || !(res = mysql_store_result(src))) {
+            vr_buf_free(&q);
+            return vr_error_mysql(err, mysql_errno(src), false, "%s", mysql_error(src));
+        }
+        vr_buf_free(&q);
+        while ((row = mysql_fetch_row(res)) != NULL) {
+            vr_buf_printf(pk, "%s", pk->len ? ", " : "");
+            vr_buf_put_sql_ident(pk, row[0]);
+        }
+        mysql_free_result(res);
+    }
+    if (!pk->len)
+        return vr_errorf(err, VR_INVALID, "--create-table: %s.%s has no primary key", a->src_ks,
+                         a->src_table);
+    return VR_OK;
+}
+
+/* CREATE TABLE for a select's target, from the select's result columns. */
+static vr_code_t select_table_sql(MYSQL *src, const mat_args_t *a, vr_buf_t *sql,
+                                  vr_error_t *err)
+{
+    vr_buf_t q = VR_BUF_INIT, pk = VR_BUF_INIT;
+    MYSQL_RES *res = NULL;
+    MYSQL_FIELD *f;
+    unsigned i, n;
+    vr_code_t rc = VR_OK;
+
+    vr_sql_format(&q, a->select);
+    vr_buf_puts(&q, " LIMIT 0");
+    if (mysql_query(src, q.data) || !(res = mysql_store_result(src))) {
+        rc = vr_error_mysql(err, mysql_errno(src), false, "%s: %s", q.data, mysql_error(src));
+        goto out;
+    }
+    if ((rc = select_pk(src, a, &pk, err)) != VR_OK)
+        goto out;
+    f = mysql_fetch_fields(res);
+    n = mysql_num_fields(res);
+    vr_buf_puts(sql, "CREATE TABLE IF NOT EXISTS ");
+    vr_buf_put_sql_ident(sql, a->dst_table);
+    vr_buf_puts(sql, " (");
+    for (i = 0; i < n; i++) {
+        vr_buf_puts(sql, i ? ", " : "");
+        vr_buf_put_sql_ident(sql, f[i].name);
+        vr_buf_putc(sql, ' ');
+        column_type(sql, &f[i]);
+    }
+    vr_buf_printf(sql, ", PRIMARY KEY (%s))", pk.data);
+out:
+    if (res)
+        mysql_free_result(res);
+    vr_buf_free(&q);
+    vr_buf_free(&pk);
+    return rc;
+}
+
+/* Copy the source table's definition (or the select's columns) to a
+ * target primary. */
 static vr_code_t create_target_table(const vr_tablet_t *src, const vr_tablet_t *dst,
                                      const mat_args_t *a, vr_error_t *err)
 {
@@ -64,19 +193,25 @@ static vr_code_t create_target_table(const vr_tablet_t *src, const vr_tablet_t *
 
     if (!sc)
         return err->code;
-    vr_buf_puts(&q, "SHOW CREATE TABLE ");
-    vr_buf_put_sql_ident(&q, a->src_table);
-    if (mysql_query(sc, q.data) || !(res = mysql_store_result(sc)) || !(row = mysql_fetch_row(res))) {
-        rc = vr_error_mysql(err, mysql_errno(sc), false, "source table %s.%s: %s", a->src_ks,
-                            a->src_table, mysql_error(sc));
-        goto out;
+    if (a->select) {
+        if ((rc = select_table_sql(sc, a, &sql, err)) != VR_OK)
+            goto out;
+    } else {
+        vr_buf_puts(&q, "SHOW CREATE TABLE ");
+        vr_buf_put_sql_ident(&q, a->src_table);
+        if (mysql_query(sc, q.data) || !(res = mysql_store_result(sc)) ||
+            !(row = mysql_fetch_row(res))) {
+            rc = vr_error_mysql(err, mysql_errno(sc), false, "source table %s.%s: %s", a->src_ks,
+                                a->src_table, mysql_error(sc));
+            goto out;
+        }
+        def = row[1];
+        paren = strchr(def, '(');
+        vr_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
+        vr_buf_put_sql_ident(&sql, a->dst_table);
+        vr_buf_putc(&sql, ' ');
+        vr_buf_puts(&sql, paren ? paren : def);
     }
-    def = row[1];
-    paren = strchr(def, '(');
-    vr_buf_puts(&sql, "CREATE TABLE IF NOT EXISTS ");
-    vr_buf_put_sql_ident(&sql, a->dst_table);
-    vr_buf_putc(&sql, ' ');
-    vr_buf_puts(&sql, paren ? paren : def);
     if (!(dc = vr_tablet_connect(dst, dst->db_name, err))) {
         rc = err->code;
         goto out;
@@ -315,12 +450,6 @@ int cmd_materialize(int argc, char **argv)
         if ((status = parse_select_form(argv[optind], &a)) != 0) {
             vr_sql_free(a.select);
             return status;
-        }
-        if (a.create_table) {
-            vr_sql_free(a.select);
-            return vr_cli_fail("materialize", "--create-table works with SOURCE_KS.TABLE; for a "
-                                              "select, create the target table first (vrepl "
-                                              "apply-schema)");
         }
     } else if (!split_qualified(argv[optind], a.src_buf, sizeof(a.src_buf), &a.src_ks,
                                 &a.src_table)) {

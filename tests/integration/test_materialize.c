@@ -164,6 +164,18 @@ Test(materialize, reference_table_and_primary_vindex)
     vr_h_exec(c80b, "update orders set pid = 2 where oid = 4");
     vr_h_exec(c80, "delete from orders where oid = 1");
     cr_assert(vr_h_wait_query(p0, "1\t0\t0\n2\t4\t90\n", 30000, "select * from sales order by pid"));
+    /* the same rollup into a table created from the select's columns */
+    rc = vrepl(&out, "materialize --create-table 'select pid, count(*) as kount, sum(price) as "
+                     "amount from customer.orders group by pid' product.sales2");
+    cr_assert_eq(rc, 0, "%s", out);
+    free(out);
+    cr_assert(vr_h_wait_query(p0, "2\t4\t90\n", 30000, "select * from sales2 order by pid"));
+    {
+        char *ddl = vr_h_query(p0, "show create table sales2");
+        cr_assert(strstr(ddl, "PRIMARY KEY (`pid`)"), "%s", ddl);
+        cr_assert(strstr(ddl, "`kount` bigint(21) NOT NULL") || strstr(ddl, "`kount` bigint"), "%s", ddl);
+        free(ddl);
+    }
 
     /* a workflow that does not exist; then delete */
     rc = vrepl(&out, "workflow stop merchant.nope");
