@@ -221,31 +221,40 @@ static vr_code_t copy_tree(const char *from, const char *to, vr_error_t *err)
     return rc;
 }
 
-/* Last line of a log containing "[ERROR]" (or the last line), trimmed. */
-static void log_last_error(const char *path, char *out, size_t size)
+/* The first "[ERROR]" line written from offset on (the cause; later
+ * ones say "Aborting" or repeat it), else the last line; trimmed. */
+static void log_first_error(const char *path, long offset, char *out, size_t size)
 {
     FILE *f = fopen(path, "r");
     char line[1024];
     char last[1024] = "";
-    char last_err[1024] = "";
+    char first_err[1024] = "";
 
     out[0] = '\0';
     if (!f)
         return;
+    if (offset > 0)
+        fseek(f, offset, SEEK_SET);
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
         if (!line[0])
             continue;
         snprintf(last, sizeof(last), "%s", line);
-        if (strstr(line, "[ERROR]"))
-            snprintf(last_err, sizeof(last_err), "%s", line);
+        if (!first_err[0] && strstr(line, "[ERROR]"))
+            snprintf(first_err, sizeof(first_err), "%s", line);
     }
     fclose(f);
     {
-        const char *pick = last_err[0] ? last_err : last;
+        const char *pick = first_err[0] ? first_err : last;
         const char *tag = strstr(pick, "[ERROR] ");
         snprintf(out, size, "%s", tag ? tag + 8 : pick);
     }
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
 }
 
 /* fork+exec argv with stdout/stderr to logpath; returns pid or -1. */
@@ -311,7 +320,7 @@ static vr_code_t run_install_db(const char *install_db, const char *root, vr_err
         ;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         char last[512];
-        log_last_error(log, last, sizeof(last));
+        log_first_error(log, 0, last, sizeof(last));
         return vr_errorf(err, VR_IO, "mariadb-install-db failed (see %s): %s", log, last);
     }
     vr_rmtree(tmp);
@@ -474,6 +483,7 @@ vr_code_t vr_mysqld_start(const vr_mysqld_spec_t *spec, const char *template_dir
     char *argv[MAX_ARGS];
     char *extra = NULL;
     long long deadline;
+    long log_offset;
     pid_t pid = -1;
     vr_code_t rc;
 
@@ -504,6 +514,7 @@ vr_code_t vr_mysqld_start(const vr_mysqld_spec_t *spec, const char *template_dir
     build_args(spec, mariadbd, argv, store, extra);
     snprintf(path, sizeof(path), "%s/mariadbd.out", spec->dir);
     unlink(sock);
+    log_offset = file_size(errlog);
     pid = spawn(argv, path, !spec->die_with_parent, spec->die_with_parent);
     free(extra);
     if (pid < 0)
@@ -513,7 +524,7 @@ vr_code_t vr_mysqld_start(const vr_mysqld_spec_t *spec, const char *template_dir
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             char last[512];
-            log_last_error(errlog, last, sizeof(last));
+            log_first_error(errlog, log_offset, last, sizeof(last));
             return vr_errorf(err, VR_IO, "mariadbd on port %d exited during start (%s): %s",
                              spec->port, errlog, last[0] ? last : "no error logged");
         }
