@@ -22,102 +22,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "vr_common.h"
 #include "vr_mysqld.h"
 #include "vr_vstream.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *msg)
-{
-    fprintf(stderr, "bench_decode: %s: %s\n", what, msg);
-    exit(1);
-}
-
-static void sql(MYSQL *c, const char *q)
-{
-    if (mysql_query(c, q))
-        die(q, mysql_error(c));
-    mysql_free_result(mysql_store_result(c));
-}
-
-static char *scalar(MYSQL *c, const char *q, int col)
-{
-    MYSQL_RES *res;
-    MYSQL_ROW row;
-    char *v;
-    if (mysql_query(c, q) || !(res = mysql_store_result(c)))
-        die(q, mysql_error(c));
-    row = mysql_fetch_row(res);
-    v = vr_xstrdup(row && row[col] ? row[col] : "");
-    mysql_free_result(res);
-    return v;
-}
-
-typedef struct server {
-    char *dir;
-    pid_t pid;
-    int port;
-} server_t;
-
-static void server_start(server_t *s)
-{
-    vr_mysqld_spec_t spec;
-    vr_error_t err;
-    char *tpl = NULL;
-    const char *tmp = getenv("TMPDIR");
-    char *cache = vr_xasprintf("%s/vrepl-harness-cache", tmp && *tmp ? tmp : "/tmp");
-    s->dir = vr_xasprintf("%s/vrepl-bench-decode-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(s->dir))
-        die("mkdtemp", strerror(errno));
-    if (vr_mysqld_template(cache, &tpl, &err) != VR_OK)
-        die("template", err.msg);
-    do {
-        s->port = 40000 + (int)(((unsigned)getpid() * 7919u + (unsigned)time(NULL)) % 9000u);
-    } while (vr_port_in_use(s->port));
-    memset(&spec, 0, sizeof(spec));
-    spec.dir = s->dir;
-    spec.port = s->port;
-    spec.server_id = 7;
-    spec.log_bin = true;
-    spec.extra_args = "--innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 "
-                      "--sync-binlog=0";
-    spec.die_with_parent = true;
-    if (vr_mysqld_start(&spec, tpl, 60000, &s->pid, &err) != VR_OK)
-        die("mariadbd", err.msg);
-    free(tpl);
-    free(cache);
-}
-
-static MYSQL *connect_to(const server_t *s)
-{
-    MYSQL *c = mysql_init(NULL);
-    if (!mysql_real_connect(c, "127.0.0.1", "root", "", NULL, (unsigned)s->port, NULL, 0))
-        die("connect", mysql_error(c));
-    return c;
-}
-
 /* Write rows; returns the binlog file path and the GTID position before. */
-static char *generate(const server_t *s, long rows, char **start)
+static char *generate(const bench_server_t *s, long rows, char **start)
 {
-    MYSQL *c = connect_to(s);
+    MYSQL *c = bench_connect(s);
     char q[512], *file, *base, *path;
     long done;
-    double t0 = now();
-    sql(c, "CREATE DATABASE bench CHARACTER SET utf8mb4");
-    sql(c, "USE bench");
-    sql(c, "CREATE TABLE bench.orders (id INT PRIMARY KEY, cid INT UNSIGNED, qty SMALLINT,"
+    double t0 = bench_now();
+    bench_sql(c, "CREATE DATABASE bench CHARACTER SET utf8mb4");
+    bench_sql(c, "USE bench");
+    bench_sql(c, "CREATE TABLE bench.orders (id INT PRIMARY KEY, cid INT UNSIGNED, qty SMALLINT,"
            " amount BIGINT, price DECIMAL(10,2), name VARCHAR(32), created DATETIME(3),"
            " ratio DOUBLE, status ENUM('new','paid','shipped'), note TEXT)");
-    sql(c, "FLUSH BINARY LOGS");
-    *start = scalar(c, "SELECT @@global.gtid_binlog_pos", 0);
-    file = scalar(c, "SHOW MASTER STATUS", 0);
-    base = scalar(c, "SELECT @@global.log_bin_basename", 0);
+    bench_sql(c, "FLUSH BINARY LOGS");
+    *start = bench_scalar(c, "SELECT @@global.gtid_binlog_pos", 0);
+    file = bench_scalar(c, "SHOW MASTER STATUS", 0);
+    base = bench_scalar(c, "SELECT @@global.log_bin_basename", 0);
     for (done = 0; done < rows; done += 10000) {
         long n = rows - done < 10000 ? rows - done : 10000;
         snprintf(q, sizeof(q),
@@ -125,11 +50,11 @@ static char *generate(const server_t *s, long rows, char **start)
                  " (seq %% 100000) / 100, CONCAT('customer-', seq), '2024-01-01' +"
                  " INTERVAL seq SECOND, seq / 3, 1 + seq %% 3, IF(seq %% 10 = 0, NULL,"
                  " 'a short note') FROM seq_%ld_to_%ld", done + 1, done + n);
-        sql(c, q);
+        bench_sql(c, q);
     }
-    sql(c, "FLUSH BINARY LOGS");
+    bench_sql(c, "FLUSH BINARY LOGS");
     path = vr_xasprintf("%.*s/%s", (int)(strrchr(base, '/') - base), base, file);
-    fprintf(stderr, "bench_decode: wrote %ld rows in %.1f s\n", rows, now() - t0);
+    fprintf(stderr, "bench_decode: wrote %ld rows in %.1f s\n", rows, bench_now() - t0);
     free(file);
     free(base);
     mysql_close(c);
@@ -149,16 +74,16 @@ static result_t run_stream(const vr_vstream_opts_t *o)
     vr_error_t err;
     vr_vstream_stats_t st;
     result_t r;
-    double t0 = now();
+    double t0 = bench_now();
     if (vr_vstream_open(o, &s, &err) != VR_OK)
-        die("open", err.msg);
+        bench_die("open", err.msg);
     for (;;) {
         if (vr_vstream_next(s, &ev, &err) != VR_OK)
-            die("next", err.msg);
+            bench_die("next", err.msg);
         if (!ev)
             break;
     }
-    r.secs = now() - t0;
+    r.secs = bench_now() - t0;
     vr_vstream_stats(s, &st);
     r.rows = st.rows;
     r.bytes = st.bytes;
@@ -167,29 +92,29 @@ static result_t run_stream(const vr_vstream_opts_t *o)
 }
 
 /* The copy phase's reader: a consistent snapshot of the table. */
-static result_t run_snapshot(const server_t *srv)
+static result_t run_snapshot(const bench_server_t *srv)
 {
     vr_rowstream_opts_t ro;
     vr_rowstream_t *rs;
     const vr_rowpacket_t *pkt;
     vr_error_t err;
     result_t r = {0, 0, 0};
-    double t0 = now();
+    double t0 = bench_now();
     memset(&ro, 0, sizeof(ro));
     ro.source.host = "127.0.0.1";
     ro.source.port = (unsigned)srv->port;
     ro.source.user = "root";
     ro.table = "bench.orders";
     if (vr_rowstream_open(&ro, &rs, &err) != VR_OK)
-        die("rowstream", err.msg);
+        bench_die("rowstream", err.msg);
     for (;;) {
         if (vr_rowstream_next(rs, &pkt, &err) != VR_OK)
-            die("rowstream", err.msg);
+            bench_die("rowstream", err.msg);
         if (!pkt)
             break;
         r.rows += pkt->nrows;
     }
-    r.secs = now() - t0;
+    r.secs = bench_now() - t0;
     vr_rowstream_close(rs);
     return r;
 }
@@ -198,11 +123,11 @@ static double run_mariadb_binlog(const char *path)
 {
     char *cmd = vr_xasprintf("mariadb-binlog --no-defaults --verbose "
                              "--base64-output=DECODE-ROWS '%s' > /dev/null", path);
-    double t0 = now();
+    double t0 = bench_now();
     int rc = system(cmd);
-    double secs = now() - t0;
+    double secs = bench_now() - t0;
     if (rc != 0)
-        die("mariadb-binlog", "failed");
+        bench_die("mariadb-binlog", "failed");
     free(cmd);
     return secs;
 }
@@ -218,7 +143,7 @@ int main(int argc, char **argv)
     long rows = 1000000;
     const char *binlog = NULL;
     bool keep = false;
-    server_t srv = {0};
+    bench_server_t srv = {0};
     char *path = NULL, *start = NULL;
     vr_vstream_opts_t o;
     result_t best = {1e9, 0, 0}, net = {0, 0, 0}, snap = {0, 0, 0};
@@ -227,6 +152,7 @@ int main(int argc, char **argv)
     double mb_secs;
     int i;
     vr_error_t err;
+    bench_set_name("bench_decode");
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
             rows = atol(argv[++i]);
@@ -243,7 +169,7 @@ int main(int argc, char **argv)
     if (binlog) {
         path = vr_xstrdup(binlog);
     } else {
-        server_start(&srv);
+        bench_server_start(&srv, 7, "--innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 --sync-binlog=0");
         path = generate(&srv, rows, &start);
         o.source.host = "127.0.0.1";
         o.source.port = (unsigned)srv.port;
@@ -256,7 +182,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_decode: stopping mariadbd: %s\n", err.msg);
     }
     if (!(f = fopen(path, "rb")))
-        die(path, strerror(errno));
+        bench_die(path, strerror(errno));
     fseek(f, 0, SEEK_END);
     fsize = ftell(f);
     fclose(f);

@@ -32,45 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "vr_common.h"
 #include "vr_filter.h"
 #include "vr_mysqld.h"
 #include "vr_notify.h"
 #include "vr_topo.h"
 #include "vr_vstream.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *msg)
-{
-    fprintf(stderr, "bench_notify: %s: %s\n", what, msg);
-    exit(1);
-}
-
-static void sql(MYSQL *c, const char *q)
-{
-    if (mysql_query(c, q))
-        die(q, mysql_error(c));
-    mysql_free_result(mysql_store_result(c));
-}
-
-static char *scalar(MYSQL *c, const char *q)
-{
-    MYSQL_RES *res;
-    MYSQL_ROW row;
-    char *v;
-    if (mysql_query(c, q) || !(res = mysql_store_result(c)))
-        die(q, mysql_error(c));
-    row = mysql_fetch_row(res);
-    v = vr_xstrdup(row && row[0] ? row[0] : "");
-    mysql_free_result(res);
-    return v;
-}
 
 static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
@@ -93,37 +61,17 @@ typedef struct env {
 
 static void server_start(env_t *e)
 {
-    vr_mysqld_spec_t spec;
-    vr_error_t err;
-    char *tpl = NULL;
-    const char *tmp = getenv("TMPDIR");
-    char *cache = vr_xasprintf("%s/vrepl-harness-cache", tmp && *tmp ? tmp : "/tmp");
-    e->dir = vr_xasprintf("%s/vrepl-bench-notify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(e->dir))
-        die("mkdtemp", strerror(errno));
-    if (vr_mysqld_template(cache, &tpl, &err) != VR_OK)
-        die("template", err.msg);
-    do {
-        e->port = 40000 + (int)(((unsigned)getpid() * 7919u + (unsigned)time(NULL)) % 9000u);
-    } while (vr_port_in_use(e->port));
-    memset(&spec, 0, sizeof(spec));
-    spec.dir = e->dir;
-    spec.port = e->port;
-    spec.server_id = e->server_id = 7;
-    spec.log_bin = true;
-    spec.extra_args = "--innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=0 "
-                      "--sync-binlog=0 --max-connections=50";
-    spec.die_with_parent = true;
-    if (vr_mysqld_start(&spec, tpl, 60000, &e->pid, &err) != VR_OK)
-        die("mariadbd", err.msg);
-    free(tpl);
-    free(cache);
-    e->c = mysql_init(NULL);
-    if (!mysql_real_connect(e->c, "127.0.0.1", "root", "", NULL, (unsigned)e->port, NULL, 0))
-        die("connect", mysql_error(e->c));
-    sql(e->c, "CREATE DATABASE vt_bench CHARACTER SET utf8mb4");
-    sql(e->c, "USE vt_bench");
-    sql(e->c, "CREATE TABLE orders (id INT PRIMARY KEY, cid INT UNSIGNED, amount BIGINT,"
+    bench_server_t s;
+    bench_server_start(&s, 7, "--innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=0 "
+                              "--sync-binlog=0 --max-connections=50");
+    e->dir = s.dir;
+    e->pid = s.pid;
+    e->port = s.port;
+    e->server_id = s.id;
+    e->c = bench_connect(&s);
+    bench_sql(e->c, "CREATE DATABASE vt_bench CHARACTER SET utf8mb4");
+    bench_sql(e->c, "USE vt_bench");
+    bench_sql(e->c, "CREATE TABLE orders (id INT PRIMARY KEY, cid INT UNSIGNED, amount BIGINT,"
               " price DECIMAL(10,2), name VARCHAR(32), created DATETIME(3), note VARCHAR(64))");
 }
 
@@ -145,7 +93,7 @@ static void topo_start(env_t *e)
         vr_topo_create_keyspace(e->topo, "bench", &err) != VR_OK ||
         vr_topo_create_shard(e->topo, "bench", "0", &err) != VR_OK ||
         vr_topo_put_tablet(e->topo, &t, &err) != VR_OK)
-        die("topology", err.msg);
+        bench_die("topology", err.msg);
     free(path);
 }
 
@@ -155,9 +103,9 @@ static void kafka_start(env_t *e)
     char errstr[512];
     rd_kafka_conf_set_log_cb(conf, quiet_log);
     if (!(e->mrk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))))
-        die("librdkafka", errstr);
+        bench_die("librdkafka", errstr);
     if (!(e->mc = rd_kafka_mock_cluster_new(e->mrk, 3)))
-        die("librdkafka", "no mock cluster");
+        bench_die("librdkafka", "no mock cluster");
     e->bootstrap = rd_kafka_mock_cluster_bootstraps(e->mc);
 }
 
@@ -172,7 +120,7 @@ static void create_wf(env_t *e, const char *name)
     d->tables[0] = vr_xstrdup("orders");
     d->ntables = 1;
     if (vr_notify_create(e->topo, d, &err) != VR_OK)
-        die("notify create", err.msg);
+        bench_die("notify create", err.msg);
     vr_notify_def_free(d);
 }
 
@@ -199,7 +147,7 @@ static void on_ack(void *arg, const char *wf, const char *shard, const char *gti
     if (!*gtid)
         return;
     if (a->t_ack && seq > a->base && seq - a->base - 1 < a->n)
-        a->t_ack[seq - a->base - 1] = now();
+        a->t_ack[seq - a->base - 1] = bench_now();
     atomic_store(&a->last_seq, seq);
 }
 
@@ -215,7 +163,7 @@ static vr_notify_engine_t *engine(env_t *e, const char *wf, acks_t *a)
     o.ack_arg = a;
     if (vr_notify_engine_new(e->topo, &o, &eng, &err) != VR_OK ||
         vr_notify_engine_start(eng, &err) != VR_OK)
-        die("engine", err.msg);
+        bench_die("engine", err.msg);
     return eng;
 }
 
@@ -233,7 +181,7 @@ static void load(env_t *e, long rows)
             vr_buf_printf(&q, "%s(%ld,%ld,%ld,%ld.%02ld,'customer-%ld','2024-05-01 12:00:00.%03ld',"
                           "'note %ld')", k ? "," : "", i + 1, i % 5000, i * 37, i % 1000, i % 100,
                           i % 977, i % 1000, i);
-        sql(e->c, q.data);
+        bench_sql(e->c, q.data);
     }
     vr_buf_free(&q);
 }
@@ -285,9 +233,9 @@ static double baseline_librdkafka(env_t *e, long n, size_t *avg)
     rd_kafka_conf_set(conf, "compression.type", "zstd", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "partitioner", "murmur2_random", errstr, sizeof(errstr));
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))))
-        die("librdkafka", errstr);
+        bench_die("librdkafka", errstr);
     rkt = rd_kafka_topic_new(rk, "base.bench.orders", NULL);
-    t0 = now();
+    t0 = bench_now();
     for (i = 0; i < n; i++) {
         while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, vals[i].data,
                                 vals[i].len, keys[i].data, keys[i].len, NULL) != 0)
@@ -295,7 +243,7 @@ static double baseline_librdkafka(env_t *e, long n, size_t *avg)
         rd_kafka_poll(rk, 0);
     }
     rd_kafka_flush(rk, 60000);
-    t1 = now();
+    t1 = bench_now();
     rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     for (i = 0; i < n; i++) {
@@ -316,7 +264,7 @@ static double baseline_stream(env_t *e, const char *start, const char *stop, lon
     vr_fstream_t *fs = NULL;
     const vr_vevent_t *ev;
     vr_error_t err;
-    double t0 = now();
+    double t0 = bench_now();
     memset(&o, 0, sizeof(o));
     o.source.host = "127.0.0.1";
     o.source.port = (unsigned)e->port;
@@ -326,13 +274,13 @@ static double baseline_stream(env_t *e, const char *start, const char *stop, lon
     o.stop_position = stop;
     *rows = 0;
     if (vr_filter_new(&rule, 1, NULL, &f, &err) != VR_OK || vr_fstream_open(&o, f, &fs, &err) != VR_OK)
-        die("stream", err.msg);
+        bench_die("stream", err.msg);
     while (vr_fstream_next(fs, &ev, &err) == VR_OK && ev)
         if (ev->type == VR_VEVENT_ROW)
             *rows += (long)ev->nrows;
     vr_fstream_close(fs);
     vr_filter_free(f);
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 static void throughput(env_t *e, long rows)
@@ -347,15 +295,15 @@ static void throughput(env_t *e, long rows)
 
     memset(&a, 0, sizeof(a));
     create_wf(e, "tput");
-    start = scalar(e->c, "SELECT @@gtid_binlog_pos");
+    start = bench_scalar(e->c, "SELECT @@gtid_binlog_pos", 0);
     load(e, rows);
-    stop = scalar(e->c, "SELECT @@gtid_binlog_pos");
+    stop = bench_scalar(e->c, "SELECT @@gtid_binlog_pos", 0);
     last = gtid_seq(stop);
-    t0 = now();
+    t0 = bench_now();
     eng = engine(e, "tput", &a);
     while (atomic_load(&a.last_seq) < last)
         usleep(1000);
-    dt = now() - t0;
+    dt = bench_now() - t0;
     vr_notify_engine_free(eng);
     dk = baseline_librdkafka(e, rows, &avg);
     ds = baseline_stream(e, start, stop, &srows);
@@ -399,14 +347,14 @@ static void *watch_main(void *arg)
     o.ntables = 1;
     o.heartbeat_ms = 100;
     if (vr_vstream_open(&o, &s, &err) != VR_OK)
-        die("watch", err.msg);
+        bench_die("watch", err.msg);
     while (!atomic_load(&w->stop) && vr_vstream_next(s, &ev, &err) == VR_OK && ev) {
         uint64_t seq;
         if (ev->type != VR_VEVENT_COMMIT)
             continue;
         seq = gtid_seq(ev->gtid);
         if (seq > w->base && seq - w->base - 1 < w->n)
-            w->t_seen[seq - w->base - 1] = now();
+            w->t_seen[seq - w->base - 1] = bench_now();
     }
     vr_vstream_close(s);
     return NULL;
@@ -448,7 +396,7 @@ static void latency(env_t *e, int rate, int seconds)
     memset(&a, 0, sizeof(a));
     memset(&w, 0, sizeof(w));
     create_wf(e, "lat");
-    start = scalar(e->c, "SELECT @@gtid_binlog_pos");
+    start = bench_scalar(e->c, "SELECT @@gtid_binlog_pos", 0);
     a.base = w.base = gtid_seq(start);
     a.n = w.n = (size_t)ntx;
     a.t_ack = vr_xcalloc((size_t)ntx, sizeof(double));
@@ -460,21 +408,21 @@ static void latency(env_t *e, int rate, int seconds)
     while (vr_notify_engine_running(eng) == 0)
         usleep(1000);
     usleep(300000); /* streams connected */
-    t0 = next = now();
+    t0 = next = bench_now();
     for (i = 0; i < ntx; i++) {
         len = (size_t)snprintf(q, sizeof(q), "INSERT INTO orders VALUES ");
         for (k = 0; k < per_txn; k++, id++)
             len += (size_t)snprintf(q + len, sizeof(q) - len,
                                     "%s(%ld,1,%ld,9.99,'c','2024-05-01 12:00:00.000','n')",
                                     k ? "," : "", id, id);
-        sql(e->c, q); /* autocommit: one transaction */
-        t_commit[i] = now();
+        bench_sql(e->c, q); /* autocommit: one transaction */
+        t_commit[i] = bench_now();
         next += 1.0 / (rate / per_txn);
-        while (now() < next)
+        while (bench_now() < next)
             ;
     }
-    wait_until = now() + 30;
-    while (atomic_load(&a.last_seq) < a.base + (uint64_t)ntx && now() < wait_until)
+    wait_until = bench_now() + 30;
+    while (atomic_load(&a.last_seq) < a.base + (uint64_t)ntx && bench_now() < wait_until)
         usleep(1000);
     atomic_store(&w.stop, true);
     pthread_join(wt, NULL);
@@ -493,6 +441,7 @@ int main(int argc, char **argv)
 {
     long rows = 200000;
     int rate = 10000, seconds = 5, i;
+    bench_set_name("bench_notify");
     env_t e;
     vr_error_t err;
 

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "vr_common.h"
 #include "vr_mysqld.h"
 #include "vr_vplayer.h"
@@ -37,102 +38,10 @@
     "--innodb-buffer-pool-size=512M --innodb-log-file-size=512M "                      \
     "--innodb-log-buffer-size=16M"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* data folders to remove on a failure (the servers die with us) */
-static char *dirs[3];
-static int ndirs;
-
-static void die(const char *what, const char *msg)
-{
-    int i;
-    fprintf(stderr, "bench_vplayer: %s: %s\n", what, msg);
-    for (i = 0; i < ndirs; i++)
-        vr_rmtree(dirs[i]);
-    exit(1);
-}
-
-static void sql(MYSQL *c, const char *q)
-{
-    if (mysql_query(c, q))
-        die(q, mysql_error(c));
-    mysql_free_result(mysql_store_result(c));
-}
-
-static char *scalar(MYSQL *c, const char *q)
-{
-    MYSQL_RES *res;
-    MYSQL_ROW row;
-    char *v;
-    if (mysql_query(c, q) || !(res = mysql_store_result(c)))
-        die(q, mysql_error(c));
-    row = mysql_fetch_row(res);
-    v = vr_xstrdup(row && row[0] ? row[0] : "");
-    mysql_free_result(res);
-    return v;
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-typedef struct server {
-    char *dir;
-    pid_t pid;
-    int port;
-} server_t;
-
-static void server_start(server_t *s, unsigned id, const char *tpl)
-{
-    vr_mysqld_spec_t spec;
-    vr_error_t err;
-    const char *tmp = getenv("TMPDIR");
-    s->dir = vr_xasprintf("%s/vrepl-bench-vplayer-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(s->dir))
-        die("mkdtemp", strerror(errno));
-    if (ndirs < 3)
-        dirs[ndirs++] = s->dir;
-    do {
-        s->port = 40000 + (int)(((unsigned)getpid() * 7919u + id * 104729u +
-                                 (unsigned)time(NULL)) % 9000u);
-    } while (vr_port_in_use(s->port));
-    memset(&spec, 0, sizeof(spec));
-    spec.dir = s->dir;
-    spec.port = s->port;
-    spec.server_id = id;
-    spec.log_bin = true;
-    spec.extra_args = SERVER_ARGS;
-    spec.die_with_parent = true;
-    if (vr_mysqld_start(&spec, tpl, 60000, &s->pid, &err) != VR_OK)
-        die("mariadbd", err.msg);
-}
-
-static void server_stop(server_t *s, bool keep)
-{
-    vr_error_t err;
-    if (vr_mysqld_stop(s->pid, s->dir, 30000, &err) != VR_OK)
-        fprintf(stderr, "bench_vplayer: stopping mariadbd: %s\n", err.msg);
-    if (keep)
-        printf("kept %s\n", s->dir);
-    else
-        vr_rmtree(s->dir);
-    free(s->dir);
-}
-
-static MYSQL *connect_to(const server_t *s)
-{
-    MYSQL *c = mysql_init(NULL);
-    if (!mysql_real_connect(c, "127.0.0.1", "root", "", NULL, (unsigned)s->port, NULL,
-                            CLIENT_MULTI_STATEMENTS))
-        die("connect", mysql_error(c));
-    return c;
 }
 
 static const char *copy_ddl =
@@ -183,7 +92,7 @@ static void *runner_main(void *arg)
 
 static size_t packet_rows;
 
-static void player_start(runner_t *r, const server_t *src, const server_t *dst, int64_t id,
+static void player_start(runner_t *r, const bench_server_t *src, const bench_server_t *dst, int64_t id,
                          const char *db)
 {
     vr_vplayer_opts_t o;
@@ -198,9 +107,9 @@ static void player_start(runner_t *r, const server_t *src, const server_t *dst, 
     o.copy_packet_rows = packet_rows;
     o.copy_packet_bytes = packet_rows * 256;
     if (vr_vplayer_new(&o, &r->vp, &err) != VR_OK)
-        die("player", err.msg);
+        bench_die("player", err.msg);
     if (pthread_create(&r->th, NULL, runner_main, r) != 0)
-        die("player", "pthread_create");
+        bench_die("player", "pthread_create");
 }
 
 static void player_stop(runner_t *r)
@@ -208,7 +117,7 @@ static void player_stop(runner_t *r)
     vr_vplayer_stop(r->vp);
     pthread_join(r->th, NULL);
     if (r->rc != VR_OK)
-        die("player", r->err.msg);
+        bench_die("player", r->err.msg);
     vr_vplayer_free(r->vp);
 }
 
@@ -224,7 +133,7 @@ static int64_t new_stream(MYSQL *tc, const char *source, const char *db, const c
     row.pos = (char *)pos;
     row.state = pos ? VR_VREPL_RUNNING : VR_VREPL_INIT;
     if (vr_vt_create(tc, &err) != VR_OK || vr_vrepl_insert(tc, &row, &id, &err) != VR_OK)
-        die("stream", err.msg);
+        bench_die("stream", err.msg);
     return id;
 }
 
@@ -234,10 +143,10 @@ static void generate_copy(MYSQL *c, long rows)
 {
     char q[1024];
     long done;
-    double t0 = now();
-    sql(c, "CREATE DATABASE bench");
+    double t0 = bench_now();
+    bench_sql(c, "CREATE DATABASE bench");
     snprintf(q, sizeof(q), copy_ddl, "bench");
-    sql(c, q);
+    bench_sql(c, q);
     for (done = 0; done < rows; done += 50000) {
         long n = rows - done < 50000 ? rows - done : 50000;
         snprintf(q, sizeof(q),
@@ -246,52 +155,52 @@ static void generate_copy(MYSQL *c, long rows)
                  " INTERVAL seq SECOND, seq / 3, IF(seq %% 10 = 0, NULL, 'a short note')"
                  " FROM bench.seq_%ld_to_%ld",
                  done + 1, done + n);
-        sql(c, q);
+        bench_sql(c, q);
     }
-    fprintf(stderr, "bench_vplayer: wrote %ld rows in %.1f s\n", rows, now() - t0);
+    fprintf(stderr, "bench_vplayer: wrote %ld rows in %.1f s\n", rows, bench_now() - t0);
 }
 
-static double copy_with_player(const server_t *src, const server_t *dst, long rows)
+static double copy_with_player(const bench_server_t *src, const bench_server_t *dst, long rows)
 {
-    MYSQL *tc = connect_to(dst);
+    MYSQL *tc = bench_connect(dst);
     runner_t r;
     vr_vplayer_stats_t st;
     char q[512];
     int64_t id;
     double t0;
-    sql(tc, "CREATE DATABASE vt_copy");
+    bench_sql(tc, "CREATE DATABASE vt_copy");
     snprintf(q, sizeof(q), copy_ddl, "vt_copy");
-    sql(tc, q);
+    bench_sql(tc, q);
     id = new_stream(tc, "keyspace:\"bench\" shard:\"0\" filter:{rules:{match:\"t\"}}", "vt_copy",
                     NULL);
-    t0 = now();
+    t0 = bench_now();
     player_start(&r, src, dst, id, "bench");
     do {
         sleep_ms(5);
         vr_vplayer_stats(r.vp, &st);
     } while (st.state != VR_VREPL_RUNNING && st.state != VR_VREPL_ERROR);
-    t0 = now() - t0;
+    t0 = bench_now() - t0;
     player_stop(&r);
     if (st.state == VR_VREPL_ERROR || (long)st.rows_copied != rows)
-        die("copy", "the stream did not copy every row");
+        bench_die("copy", "the stream did not copy every row");
     mysql_close(tc);
     return t0;
 }
 
-static double copy_with_dump(const server_t *src, const server_t *dst)
+static double copy_with_dump(const bench_server_t *src, const bench_server_t *dst)
 {
-    MYSQL *tc = connect_to(dst);
+    MYSQL *tc = bench_connect(dst);
     char *cmd;
     double t0;
-    sql(tc, "CREATE DATABASE vt_dump");
+    bench_sql(tc, "CREATE DATABASE vt_dump");
     mysql_close(tc);
     cmd = vr_xasprintf("mariadb-dump --no-defaults -h127.0.0.1 -P%d -uroot --single-transaction "
                        "bench t | mariadb --no-defaults -h127.0.0.1 -P%d -uroot vt_dump",
                        src->port, dst->port);
-    t0 = now();
+    t0 = bench_now();
     if (system(cmd) != 0)
-        die("mariadb-dump | mariadb", cmd);
-    t0 = now() - t0;
+        bench_die("mariadb-dump | mariadb", cmd);
+    t0 = bench_now() - t0;
     free(cmd);
     return t0;
 }
@@ -305,9 +214,9 @@ static char *generate_apply(MYSQL *c, long txns, char **start)
     char q[256];
     long i, ins = txns * 6 / 10;
     double t0;
-    sql(c, "CREATE TABLE bench.a (id INT PRIMARY KEY, v INT, s VARCHAR(32))");
-    *start = scalar(c, "SELECT @@global.gtid_binlog_pos");
-    t0 = now();
+    bench_sql(c, "CREATE TABLE bench.a (id INT PRIMARY KEY, v INT, s VARCHAR(32))");
+    *start = bench_scalar(c, "SELECT @@global.gtid_binlog_pos", 0);
+    t0 = bench_now();
     for (i = 0; i < txns; i++) {
         if (i < ins)
             snprintf(q, sizeof(q), "INSERT INTO bench.a VALUES (%ld, %ld, 'row %ld')", i + 1, i,
@@ -317,17 +226,17 @@ static char *generate_apply(MYSQL *c, long txns, char **start)
                      1 + (i * 7919) % ins);
         else
             snprintf(q, sizeof(q), "DELETE FROM bench.a WHERE id = %ld", 1 + (i * 104729) % ins);
-        sql(c, q);
+        bench_sql(c, q);
     }
     fprintf(stderr, "bench_vplayer: wrote %ld single-row transactions in %.1f s\n", txns,
-            now() - t0);
-    return scalar(c, "SELECT @@global.gtid_binlog_pos");
+            bench_now() - t0);
+    return bench_scalar(c, "SELECT @@global.gtid_binlog_pos", 0);
 }
 
 static void wait_pos(MYSQL *c, const char *q, const char *want)
 {
     for (;;) {
-        char *v = scalar(c, q);
+        char *v = bench_scalar(c, q, 0);
         bool done = strstr(v, want) != NULL;
         free(v);
         if (done)
@@ -336,24 +245,24 @@ static void wait_pos(MYSQL *c, const char *q, const char *want)
     }
 }
 
-static double apply_with_player(const server_t *src, const server_t *dst, const char *start,
+static double apply_with_player(const bench_server_t *src, const bench_server_t *dst, const char *start,
                                 const char *end)
 {
-    MYSQL *tc = connect_to(dst);
+    MYSQL *tc = bench_connect(dst);
     runner_t r;
     char *pos = vr_xasprintf("MariaDB/%s", start), q[256];
     vr_vplayer_stats_t st;
     int64_t id;
     double t0;
-    sql(tc, "CREATE DATABASE vt_apply");
-    sql(tc, "CREATE TABLE vt_apply.a (id INT PRIMARY KEY, v INT, s VARCHAR(32))");
+    bench_sql(tc, "CREATE DATABASE vt_apply");
+    bench_sql(tc, "CREATE TABLE vt_apply.a (id INT PRIMARY KEY, v INT, s VARCHAR(32))");
     id = new_stream(tc, "keyspace:\"bench\" shard:\"0\" filter:{rules:{match:\"a\"}}", "vt_apply",
                     pos);
     snprintf(q, sizeof(q), "SELECT pos FROM _vt.vreplication WHERE id=%lld", (long long)id);
-    t0 = now();
+    t0 = bench_now();
     player_start(&r, src, dst, id, "bench");
     wait_pos(tc, q, end);
-    t0 = now() - t0;
+    t0 = bench_now() - t0;
     vr_vplayer_stats(r.vp, &st);
     player_stop(&r);
     printf("  (player: %llu transactions in %llu target transactions)\n",
@@ -363,27 +272,27 @@ static double apply_with_player(const server_t *src, const server_t *dst, const 
     return t0;
 }
 
-static double apply_with_replica(const server_t *src, const server_t *rep, const char *start,
+static double apply_with_replica(const bench_server_t *src, const bench_server_t *rep, const char *start,
                                  const char *end, int parallel)
 {
-    MYSQL *rc = connect_to(rep);
+    MYSQL *rc = bench_connect(rep);
     char q[512];
     double t0;
-    sql(rc, "CREATE DATABASE bench");
-    sql(rc, "CREATE TABLE bench.a (id INT PRIMARY KEY, v INT, s VARCHAR(32))");
-    sql(rc, "RESET MASTER"); /* its own GTIDs (the dump's load) would conflict */
+    bench_sql(rc, "CREATE DATABASE bench");
+    bench_sql(rc, "CREATE TABLE bench.a (id INT PRIMARY KEY, v INT, s VARCHAR(32))");
+    bench_sql(rc, "RESET MASTER"); /* its own GTIDs (the dump's load) would conflict */
     snprintf(q, sizeof(q), "SET GLOBAL slave_parallel_threads=%d", parallel);
-    sql(rc, q);
+    bench_sql(rc, q);
     snprintf(q, sizeof(q), "SET GLOBAL gtid_slave_pos='%s'", start);
-    sql(rc, q);
+    bench_sql(rc, q);
     snprintf(q, sizeof(q), "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, "
                            "MASTER_USER='root', MASTER_USE_GTID=slave_pos", src->port);
-    sql(rc, q);
-    t0 = now();
-    sql(rc, "START SLAVE");
+    bench_sql(rc, q);
+    t0 = bench_now();
+    bench_sql(rc, "START SLAVE");
     wait_pos(rc, "SELECT @@global.gtid_slave_pos", end);
-    t0 = now() - t0;
-    sql(rc, "STOP SLAVE");
+    t0 = bench_now() - t0;
+    bench_sql(rc, "STOP SLAVE");
     mysql_close(rc);
     return t0;
 }
@@ -400,12 +309,11 @@ int main(int argc, char **argv)
     long rows = 1000000, txns = 100000;
     int parallel = 0, i;
     bool keep = false;
-    server_t src, dst, rep;
+    bench_server_t src, dst, rep;
     MYSQL *sc;
-    char *tpl = NULL, *cache, *start = NULL, *end;
-    const char *tmp = getenv("TMPDIR");
+    char *start = NULL, *end;
     double ours, theirs, c0[3];
-    vr_error_t err;
+    bench_set_name("bench_vplayer");
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
             rows = atol(argv[++i]);
@@ -424,13 +332,10 @@ int main(int argc, char **argv)
         }
     }
     vr_log_set_level(VR_LOG_WARN);
-    cache = vr_xasprintf("%s/vrepl-harness-cache", tmp && *tmp ? tmp : "/tmp");
-    if (vr_mysqld_template(cache, &tpl, &err) != VR_OK)
-        die("template", err.msg);
-    server_start(&src, 11, tpl);
-    server_start(&dst, 12, tpl);
-    server_start(&rep, 13, tpl);
-    sc = connect_to(&src);
+    bench_server_start(&src, 11, SERVER_ARGS);
+    bench_server_start(&dst, 12, SERVER_ARGS);
+    bench_server_start(&rep, 13, SERVER_ARGS);
+    sc = bench_connect(&src);
 
     generate_copy(sc, rows);
     printf("copy of a %ld-row table\n", rows);
@@ -458,12 +363,10 @@ int main(int argc, char **argv)
     printf("  vplayer / replica: %.2fx\n", theirs / ours);
 
     mysql_close(sc);
-    server_stop(&src, keep);
-    server_stop(&dst, keep);
-    server_stop(&rep, keep);
+    bench_server_stop(&src, keep);
+    bench_server_stop(&dst, keep);
+    bench_server_stop(&rep, keep);
     free(start);
     free(end);
-    free(tpl);
-    free(cache);
     return 0;
 }
