@@ -592,10 +592,12 @@ Test(vplayer, survives_kill_9_during_copy_and_replication, .timeout = 120)
     wl = wl_spawn(vr_h_server_port(e.src), 9000, k.seed);
     /* during the copy (and its catch-ups), then during replication */
     while (copy_kills < 12) {
+        bool copying;
         v = row_col(e.tc, k.id, "state");
-        if (strcmp(v, "Init") != 0 && strcmp(v, "Copying") != 0)
-            break;
+        copying = strcmp(v, "Init") == 0 || strcmp(v, "Copying") == 0;
         free(v);
+        if (!copying)
+            break;
         v = kill_once(&k, true);
         copy_kills += strcmp(v, "Copying") == 0 || strcmp(v, "Init") == 0;
         free(v);
