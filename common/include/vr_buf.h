@@ -36,6 +36,8 @@ void vr_buf_vprintf(vr_buf_t *b, const char *fmt, va_list ap);
 void vr_buf_put_sql_string(vr_buf_t *b, const char *s, size_t n);
 /* Append an identifier in backquotes, doubling embedded backquotes. */
 void vr_buf_put_sql_ident(vr_buf_t *b, const char *s);
+/* Value of one hex digit (either case), -1 for any other character. */
+int vr_hex_value(char c);
 /* Append n bytes as lower-case hex. */
 void vr_buf_put_hex(vr_buf_t *b, const uint8_t *p, size_t n);
 /* Take ownership of the data (caller frees); b is left empty. */

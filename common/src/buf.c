@@ -171,6 +171,17 @@ void vr_buf_put_sql_ident(vr_buf_t *b, const char *s)
     vr_buf_putc(b, '`');
 }
 
+int vr_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void vr_buf_put_hex(vr_buf_t *b, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

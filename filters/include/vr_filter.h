@@ -43,6 +43,10 @@ typedef struct vr_filter_rule {
 } vr_filter_rule_t;
 
 typedef struct vr_filter vr_filter_t;
+
+/* Is a rule's filter a keyrange ("-80", "80-", "40-80", "-") rather than
+ * a select?  ("0" is not: it would be a table name.) */
+bool vr_filter_is_keyrange(const char *filter);
 typedef struct vr_filter_plan vr_filter_plan_t;
 
 /* Compile rules.  vschema (may be NULL; borrowed, must outlive the

@@ -260,8 +260,7 @@ static vr_code_t compile_match(vr_filter_t *f, rule_t *r, const char *match, vr_
     return VR_OK;
 }
 
-/* A keyrange filter: "-80", "80-", "40-80", "-" (not "0": a table name). */
-static bool looks_like_keyrange(const char *s)
+bool vr_filter_is_keyrange(const char *s)
 {
     if (!strchr(s, '-'))
         return false;
@@ -286,7 +285,7 @@ static vr_code_t compile_rule(vr_filter_t *f, rule_t *r, const vr_filter_rule_t 
         r->kind = RULE_ALL;
         return VR_OK;
     }
-    if (looks_like_keyrange(filter)) {
+    if (vr_filter_is_keyrange(filter)) {
         r->kind = RULE_KEYRANGE;
         return vr_keyrange_parse(filter, &r->kr, err);
     }

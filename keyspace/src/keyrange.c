@@ -65,17 +65,6 @@ static int end_cmp(const vr_keyrange_t *a, const vr_keyrange_t *b)
     return bytes_cmp(a->end, a->end_len, b->end, b->end_len);
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode n hex digits of p into out; *outlen gets the byte count. */
 static vr_code_t parse_bound(const char *input, const char *p, size_t n,
                              uint8_t *out, uint8_t *outlen, vr_error_t *err)
@@ -89,7 +78,7 @@ static vr_code_t parse_bound(const char *input, const char *p, size_t n,
                          "bad keyrange '%s': a bound is longer than %d bytes",
                          input, VR_KEYRANGE_MAX_BYTES);
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hex_val(p[i]), lo = hex_val(p[i + 1]);
+        int hi = vr_hex_value(p[i]), lo = vr_hex_value(p[i + 1]);
         if (hi < 0 || lo < 0)
             return vr_errorf(err, VR_INVALID, "bad keyrange '%s': '%.*s' is not hex",
                              input, (int)n, p);

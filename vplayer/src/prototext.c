@@ -59,17 +59,6 @@ static vr_code_t lex_error(pt_lexer_t *x, vr_error_t *err, const char *what)
                      x->s[x->i]);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One escape after the backslash at x->i; appends the byte(s) to b. */
 static vr_code_t lex_escape(pt_lexer_t *x, vr_buf_t *b, vr_error_t *err)
 {
@@ -88,8 +77,8 @@ static vr_code_t lex_escape(pt_lexer_t *x, vr_buf_t *b, vr_error_t *err)
     case 'v': vr_buf_putc(b, '\v'); return VR_OK;
     case '?': case '\\': case '\'': case '"': vr_buf_putc(b, c); return VR_OK;
     case 'x': case 'X':
-        for (k = 0; k < 2 && x->i < x->n && hexval(x->s[x->i]) >= 0; k++)
-            v = v * 16 + hexval(x->s[x->i++]);
+        for (k = 0; k < 2 && x->i < x->n && vr_hex_value(x->s[x->i]) >= 0; k++)
+            v = v * 16 + vr_hex_value(x->s[x->i++]);
         if (k == 0)
             return lex_error(x, err, "expected hex digits after \\x");
         vr_buf_putc(b, (char)v);

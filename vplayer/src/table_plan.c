@@ -186,17 +186,6 @@ static vr_code_t compile_select(trules_t *rs, trule_t *r, vr_error_t *err)
     return aggregates ? compile_group_by(rs, r, s, err) : VR_OK;
 }
 
-/* A keyrange filter: "-80", "80-", "40-80", "-". */
-static bool looks_like_keyrange(const char *s)
-{
-    if (!strchr(s, '-'))
-        return false;
-    for (; *s; s++)
-        if (!strchr("0123456789abcdefABCDEF-", *s))
-            return false;
-    return true;
-}
-
 static vr_code_t compile_rule(trules_t *rs, trule_t *r, const vr_filter_rule_t *in,
                               vr_error_t *err)
 {
@@ -215,14 +204,14 @@ static vr_code_t compile_rule(trules_t *rs, trule_t *r, const vr_filter_rule_t *
         if (rc != 0)
             return vr_errorf(err, VR_INVALID, "bad regex in match '%s'", in->match);
         r->is_regex = true;
-        if (*f && !looks_like_keyrange(f))
+        if (*f && !vr_filter_is_keyrange(f))
             return vr_errorf(err, VR_UNSUPPORTED,
                              "a rule matching /regex takes an empty or keyrange filter");
         r->star = true;
         return VR_OK;
     }
     r->target = r->match;
-    if (!*f || looks_like_keyrange(f)) {
+    if (!*f || vr_filter_is_keyrange(f)) {
         r->source = r->match;
         r->star = true;
         return VR_OK;

@@ -83,24 +83,13 @@ vr_code_t vr_src_scalar(MYSQL *c, const char *sql, vr_buf_t *out, vr_error_t *er
 
 /* ---- URIs ------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode [s, s+n) into dst (NUL-terminated). */
 static void pct_decode(char *dst, const char *s, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            *dst++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && vr_hex_value(s[i + 1]) >= 0 && vr_hex_value(s[i + 2]) >= 0) {
+            *dst++ = (char)(vr_hex_value(s[i + 1]) * 16 + vr_hex_value(s[i + 2]));
             i += 2;
         } else {
             *dst++ = s[i];
