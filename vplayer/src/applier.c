@@ -31,6 +31,13 @@
 #include "vplayer_int.h"
 
 #define FETCH_WAIT_MS 100
+/* A batch that only moves the position (its source transactions touched
+ * nothing the filter keeps: another stream's _vt writes, other tables) is
+ * saved at most this often, as Vitess's vplayer does with its idle
+ * timeout.  Saving each one at once made two streams in opposite
+ * directions (a reference copy product -> customer and a rollup customer
+ * -> product) feed each other position updates for ever. */
+#define IDLE_SAVE_MS 1000
 
 typedef struct batch {
     size_t ntxns;
@@ -50,6 +57,9 @@ typedef struct applier {
     bool in_split;            /* inside a transaction that came in several chunks */
     size_t max_txns, max_bytes;
     bool stopped;             /* on_ddl STOP recorded Stopped */
+    bool defer_empty;         /* may hold back position-only batches */
+    bool unsaved;             /* b.pos is past the saved position */
+    int64_t last_save_ms;
 } applier_t;
 
 /* ---- batches -------------------------------------------------------------------------- */
@@ -91,6 +101,12 @@ static vr_code_t batch_commit(applier_t *a, vr_error_t *err)
     vr_code_t rc;
     if (a->b.ntxns == 0)
         return VR_OK;
+    if (a->b.rows == 0 && !a->b.partial_sent && a->defer_empty &&
+        vp_now_ms() - a->last_save_ms < IDLE_SAVE_MS) {
+        a->unsaved = true; /* b.pos carries it into the next batch */
+        batch_begin(a);
+        return VR_OK;
+    }
     vp_pos_update_sql(a->p, &a->b.pos, a->b.ts, &q);
     vp_script_stmt(&a->script, q.data, q.len, NULL, "_vt.vreplication");
     vp_script_stmt(&a->script, "commit", 6, NULL, NULL);
@@ -101,8 +117,23 @@ static vr_code_t batch_commit(applier_t *a, vr_error_t *err)
         return rc;
     }
     committed(a);
+    a->unsaved = false;
+    a->last_save_ms = vp_now_ms();
     batch_begin(a);
     return VR_OK;
+}
+
+/* Save a held-back position (idle, or stopping). */
+static vr_code_t flush_unsaved(applier_t *a, bool force, vr_error_t *err)
+{
+    if (!a->unsaved || a->b.ntxns || (!force && vp_now_ms() - a->last_save_ms < IDLE_SAVE_MS))
+        return VR_OK;
+    vr_code_t rc;
+    a->defer_empty = false;
+    a->b.ntxns = 1; /* a position-only batch */
+    rc = batch_commit(a, err);
+    a->defer_empty = true;
+    return rc;
 }
 
 /* ---- one source transaction ----------------------------------------------------------------- */
@@ -451,8 +482,11 @@ static vr_code_t apply_list(applier_t *a, vp_chunk_t **list, size_t max_txns, bo
             if ((rc = apply_ddl(a, chunk_ddl(c), err)) != VR_OK)
                 return rc;
         } else if (is_heartbeat(c)) {
-            if (a->b.ntxns == 0 && !c->next)
+            if (a->b.ntxns == 0 && !c->next) {
+                if ((rc = flush_unsaved(a, false, err)) != VR_OK)
+                    return rc;
                 heartbeat(a);
+            }
         } else if ((rc = split_start(a, first, prev, c, err)) != VR_OK) {
             return rc;
         } else if ((rc = apply_txn(a, c, err)) != VR_OK) {
@@ -549,6 +583,7 @@ vr_code_t vp_apply_stream(vp_player_t *p, const vr_gtid_set_t *stop_at,
     else if (p->row.stop_pos && *p->row.stop_pos)
         stop = vr_xstrdup(strchr(p->row.stop_pos, '/') ? strchr(p->row.stop_pos, '/') + 1
                                                        : p->row.stop_pos);
+    a.defer_empty = stop == NULL; /* a stop position is saved when reached */
     vp_stream_opts(p, &vo, pos, stop);
     if ((rc = vp_source_filter(p, &f, err)) != VR_OK)
         goto out;
@@ -563,6 +598,8 @@ vr_code_t vp_apply_stream(vp_player_t *p, const vr_gtid_set_t *stop_at,
         goto out;
     }
     rc = loop(&a, stop_at, err);
+    if (rc == VR_OK)
+        rc = flush_unsaved(&a, true, err);
 out:
     vp_relay_stop(a.relay);
     vr_filter_free(f);
