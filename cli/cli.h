@@ -42,6 +42,8 @@ int cmd_mysql(int argc, char **argv);
 int cmd_materialize(int argc, char **argv);
 int cmd_workflow(int argc, char **argv);
 int cmd_externalize(int argc, char **argv);
+int cmd_migrate_reads(int argc, char **argv);
+int cmd_migrate_writes(int argc, char **argv);
 int cmd_vstream(int argc, char **argv);
 int cmd_gateway(int argc, char **argv);
 int cmd_notify(int argc, char **argv);

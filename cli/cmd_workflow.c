@@ -553,7 +553,13 @@ static int workflow_on_primary(const vr_tablet_t *p, const char *workflow, wf_ve
             if (status == 0 && !keep_data)
                 drop_targets(c, r, r->db_name);
         }
-        else
+        else if (verb == WF_START && r->message && strcmp(r->message, "FROZEN") == 0) {
+            vr_cli_fail("workflow", "%s/%s stream %lld is frozen: vrepl migrate-writes moved its "
+                                    "writes to %s, and %s_reverse carries them back",
+                        p->keyspace, p->shard, (long long)r->id, p->keyspace, r->workflow);
+            status = 1;
+            goto out;
+        } else
             status = vr_vrepl_set_state(c, r->id, verb == WF_STOP ? VR_VREPL_STOPPED : VR_VREPL_RUNNING,
                                         verb == WF_STOP ? "stopped by user" : "", &err) == VR_OK
                          ? status

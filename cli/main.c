@@ -21,6 +21,8 @@ static const vr_cli_cmd_t commands[] = {
     {"mysql", cmd_mysql, "run the mariadb client on a tablet"},
     {"materialize", cmd_materialize, "keep a table's copy in another keyspace (streams)"},
     {"externalize", cmd_externalize, "put a materialized table in its keyspace's VSchema"},
+    {"migrate-reads", cmd_migrate_reads, "serve a copy workflow's reads of one tablet type from the copy"},
+    {"migrate-writes", cmd_migrate_writes, "move a copy workflow's writes to the copy, with a reverse stream"},
     {"workflow", cmd_workflow, "list, show, stop, start, delete vreplication workflows"},
     {"vstream", cmd_vstream, "print a source's binlog as JSON events"},
     {"gateway", cmd_gateway, "run the MySQL-protocol gateway (dev: passthrough to one backend)"},
