@@ -339,6 +339,16 @@ static vr_code_t txn(pl_sess_t *s, vr_sql_stmt_t *st, vr_error_t *err)
 
 vr_code_t pl_run(pl_sess_t *s, vr_sql_stmt_t *st, pl_rs_t *rs, vr_error_t *err)
 {
+    /* autocommit off (`set autocommit = 0`, as JDBC and DBI send it): a
+     * statement outside a transaction begins one, which COMMIT or
+     * ROLLBACK (or turning autocommit back on) ends */
+    if (!s->in_txn && !(vr_gw_session_status(s->gs) & VR_GW_STATUS_AUTOCOMMIT) &&
+        (st->kind == VR_SQL_STMT_SELECT || st->kind == VR_SQL_STMT_UNION ||
+         st->kind == VR_SQL_STMT_INSERT || st->kind == VR_SQL_STMT_UPDATE ||
+         st->kind == VR_SQL_STMT_DELETE)) {
+        s->in_txn = true;
+        vr_gw_session_set_status(s->gs, VR_GW_STATUS_IN_TRANS, VR_GW_STATUS_IN_TRANS);
+    }
     switch (st->kind) {
     case VR_SQL_STMT_SELECT:
     case VR_SQL_STMT_UNION:
