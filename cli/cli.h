@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 
+#include "vr_gateway.h"
 #include "vr_topo.h"
 #include "vr_vschema.h"
 
@@ -43,6 +44,14 @@ int cmd_materialize(int argc, char **argv);
 int cmd_workflow(int argc, char **argv);
 int cmd_externalize(int argc, char **argv);
 int cmd_migrate_reads(int argc, char **argv);
+
+/* serve_http.c: the status page of `vrepl serve` (port 0: any free one). */
+typedef struct vr_serve_http vr_serve_http_t;
+
+vr_code_t vr_serve_http_start(const char *host, int port, const char *topo_path,
+                              vr_gw_server_t *gw, vr_serve_http_t **out, vr_error_t *err);
+int vr_serve_http_port(const vr_serve_http_t *h);
+void vr_serve_http_stop(vr_serve_http_t *h); /* NULL is a no-op */
 int cmd_migrate_writes(int argc, char **argv);
 int cmd_vstream(int argc, char **argv);
 int cmd_gateway(int argc, char **argv);

@@ -39,7 +39,8 @@ typedef enum serve_mode {
 typedef struct serve_opts {
     serve_mode_t mode;
     const char *var;
-    int port; /* -1: the cluster file's */
+    int port;      /* -1: the cluster file's */
+    int http_port; /* -1: the cluster file's, else port + 1; 0: none */
     char *host;
     vr_gw_user_t *users;
     size_t nusers;
@@ -66,6 +67,10 @@ static vr_code_t load_gateway_cfg(vr_topo_t *topo, serve_opts_t *o, vr_error_t *
         o->port = json_is_integer(json_object_get(gw, "port"))
                       ? (int)json_integer_value(json_object_get(gw, "port"))
                       : VR_GW_DEFAULT_PORT;
+    if (o->http_port < 0)
+        o->http_port = json_is_integer(json_object_get(gw, "http_port"))
+                           ? (int)json_integer_value(json_object_get(gw, "http_port"))
+                           : o->port + 1;
     if (json_is_string(json_object_get(gw, "host")))
         o->host = (char *)json_string_value(json_object_get(gw, "host"));
     users = json_object_get(gw, "users");
@@ -89,6 +94,7 @@ static int parse_args(int argc, char **argv, serve_opts_t *o)
 {
     static const struct option opts[] = {{"var", required_argument, NULL, 'v'},
                                          {"port", required_argument, NULL, 'p'},
+                                         {"http-port", required_argument, NULL, 'H'},
                                          {"background", no_argument, NULL, 'b'},
                                          {"stop", no_argument, NULL, 's'},
                                          {"status", no_argument, NULL, 'S'},
@@ -98,6 +104,7 @@ static int parse_args(int argc, char **argv, serve_opts_t *o)
     int c;
     o->var = v && *v ? v : "var";
     o->port = -1;
+    o->http_port = -1;
     optind = 0; /* callers (vrepl up/down/status) have run getopt already */
     while ((c = getopt_long(argc, argv, "v:p:h", opts, NULL)) != -1) {
         switch (c) {
@@ -106,10 +113,14 @@ static int parse_args(int argc, char **argv, serve_opts_t *o)
         case 'S': o->mode = SERVE_STATUS; break;
         case 'v': o->var = optarg; break;
         case 'p': o->port = atoi(optarg); break;
+        case 'H': o->http_port = atoi(optarg); break;
         case 'h':
-            printf("usage: vrepl serve [--var DIR] [--port N] [--background|--stop|--status]\n"
+            printf("usage: vrepl serve [--var DIR] [--port N] [--http-port N] "
+                   "[--background|--stop|--status]\n"
                    "Run the cluster's server: the query gateway (the cluster file's\n"
-                   "gateway port, default %d, and users) and the notify engine, until\n"
+                   "gateway port, default %d, and users), the vreplication and notify\n"
+                   "engines, and the status page (gateway.http_port, else the gateway\n"
+                   "port + 1; 0: none) at /debug/status, /debug/vars and /healthz, until\n"
                    "SIGINT or SIGTERM.  --background starts it detached (log in\n"
                    "DIR/serve.log), --stop stops that one, --status shows it.\n",
                    VR_GW_DEFAULT_PORT);
@@ -128,7 +139,9 @@ static int run(serve_opts_t *o, const sigset_t *sigs)
     vr_vrepl_engine_t *vrepl = NULL;
     vr_gw_handler_t planner = {0};
     vr_gw_server_t *srv = NULL;
+    vr_serve_http_t *http = NULL;
     vr_gw_config_t cfg;
+    char page[128] = "";
     vr_error_t err;
     int sig = 0, status = 1;
 
@@ -151,8 +164,16 @@ static int run(serve_opts_t *o, const sigset_t *sigs)
     if (vr_vrepl_engine_new(topo_path, 0, &vrepl, &err) != VR_OK ||
         vr_vrepl_engine_start(vrepl, &err) != VR_OK)
         goto fail;
-    printf("vrepl serve: gateway on %s:%d, notify and vreplication engines running\n",
-           o->host ? o->host : "127.0.0.1", vr_gw_server_port(srv));
+    if (o->http_port > 0) {
+        vr_error_t herr;
+        if (vr_serve_http_start(o->host, o->http_port, topo_path, srv, &http, &herr) != VR_OK)
+            vr_log_warn("serve", "%s: serving without it", herr.msg);
+        else
+            snprintf(page, sizeof(page), ", status page on http://%s:%d/debug/status",
+                     o->host ? o->host : "127.0.0.1", vr_serve_http_port(http));
+    }
+    printf("vrepl serve: gateway on %s:%d%s, notify and vreplication engines running\n",
+           o->host ? o->host : "127.0.0.1", vr_gw_server_port(srv), page);
     fflush(stdout);
     sigwait(sigs, &sig);
     vr_log_info("serve", "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -161,6 +182,7 @@ static int run(serve_opts_t *o, const sigset_t *sigs)
 fail:
     vr_cli_fail("serve", "%s", err.msg);
 out:
+    vr_serve_http_stop(http);
     vr_vrepl_engine_free(vrepl);
     vr_notify_engine_free(notify);
     vr_gw_server_free(srv);

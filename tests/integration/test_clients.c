@@ -23,7 +23,7 @@ static void setup(void)
     int rc;
     work = vr_h_tmpdir("clients");
     rc = vr_h_run(&out, "cp -r %s/examples/marketplace %s/mp && sed -i "
-                        "'s/\"base_port\": 17000/\"base_port\": 19000/; s/15306/%d/' "
+                        "'s/\"base_port\": 17000/\"base_port\": 19000/; s/15001/19998/; s/15306/%d/' "
                         "%s/mp/cluster.json && %s up --config %s/mp/cluster.json --var %s/var && "
                         "mariadb -h127.0.0.1 -P%d -uapp -papp < %s/mp/data.sql",
                   VR_SOURCE_DIR, work, GW_PORT, work, vr_h_vrepl_bin(), work, work, GW_PORT, work);

@@ -53,7 +53,7 @@ Test(materialize, reference_table_and_primary_vindex)
     int rc;
 
     rc = vr_h_run(&out, "cp -r %s/examples/marketplace %s/mp && sed -i "
-                        "'s/\"base_port\": 17000/\"base_port\": 21000/; s/15306/21999/' "
+                        "'s/\"base_port\": 17000/\"base_port\": 21000/; s/15001/21998/; s/15306/21999/' "
                         "%s/mp/cluster.json && %s up --config %s/mp/cluster.json --var %s/var",
                   VR_SOURCE_DIR, work, work, vr_h_vrepl_bin(), work, work);
     cr_assert_eq(rc, 0, "%s", out);

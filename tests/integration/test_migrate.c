@@ -5,6 +5,7 @@
  * customer.orders are refused by the denied-tables rule; an order written
  * through the gateway lands on merchant/-80, comes back to customer/80-
  * through the reverse stream, and reaches the product.sales rollup.
+ * vrepl serve's status page then shows the frozen and reverse streams.
  * Before that, an idle cluster whose streams go both ways stays idle.
  * Also: the refusals a user meets on the way (writes before reads, a
  * rollup that is not a copy, a frozen workflow started again).
@@ -14,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "vr_cluster.h"
 #include "vr_harness.h"
@@ -21,6 +25,7 @@
 #include "vr_topo.h"
 
 #define GW_PORT 20999
+#define HTTP_PORT 20998
 
 static char *work;
 
@@ -108,6 +113,31 @@ static char *shards_of(MYSQL *gw, const char *sql)
     return vr_h_query(gw, "vexplain queries %s", sql);
 }
 
+/* GET path from vrepl serve's status page: the whole response. */
+static char *http_get(const char *path)
+{
+    struct sockaddr_in sa;
+    char req[256], *out = NULL;
+    size_t len = 0;
+    ssize_t n;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(HTTP_PORT);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "status page: connect");
+    snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+    cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    do {
+        out = realloc(out, len + 4097);
+        n = read(fd, out + len, 4096);
+        len += n > 0 ? (size_t)n : 0;
+    } while (n > 0);
+    out[len] = '\0';
+    close(fd);
+    return out;
+}
+
 TestSuite(migrate, .init = setup, .fini = teardown, .timeout = 300);
 
 Test(migrate, reads_then_writes_with_reverse_stream)
@@ -117,7 +147,7 @@ Test(migrate, reads_then_writes_with_reverse_stream)
     int rc;
 
     rc = vr_h_run(&out, "cp -r %s/examples/marketplace %s/mp && sed -i "
-                        "'s/\"base_port\": 17000/\"base_port\": 20000/; s/15306/%d/' "
+                        "'s/\"base_port\": 17000/\"base_port\": 20000/; s/15001/20998/; s/15306/%d/' "
                         "%s/mp/cluster.json && %s up --config %s/mp/cluster.json --var %s/var",
                   VR_SOURCE_DIR, work, GW_PORT, work, vr_h_vrepl_bin(), work, work);
     cr_assert_eq(rc, 0, "%s", out);
@@ -246,6 +276,27 @@ Test(migrate, reads_then_writes_with_reverse_stream)
     cr_assert(vr_h_wait_query(c80b, "60\n", 30000, "select price from orders where oid = 5"));
     cr_assert(vr_h_wait_query(c80, "0\n", 30000, "select count(*) from orders where oid = 1"));
     cr_assert(vr_h_wait_query(p0, "1\t2\t110\n2\t2\t35\n", 30000, "select * from sales order by pid"));
+
+    /* the status page shows the streams, frozen and reverse, and the gateway's counters */
+    s = http_get("/debug/status");
+    cr_assert(strstr(s, "HTTP/1.1 200"), "%s", s);
+    cr_assert(strstr(s, "<h2>VReplication streams</h2>"), "%s", s);
+    cr_assert(strstr(s, "<td>orders_merchant_reverse</td><td>Running</td>"), "%s", s);
+    cr_assert(strstr(s, "<td>orders_merchant</td><td>Stopped</td>"), "%s", s);
+    cr_assert(strstr(s, "<td>FROZEN</td>"), "%s", s);
+    free(s);
+    s = http_get("/debug/vars");
+    cr_assert(strstr(s, "application/json"), "%s", s);
+    cr_assert(strstr(s, "\"workflow\": \"orders_product\",\n      \"state\": \"Running\""), "%s", s);
+    cr_assert(strstr(s, "\"alias\": \"zone1-0000000401\",\n              \"type\": \"replica\""), "%s", s);
+    cr_assert_null(strstr(s, "\"questions\": 0,"), "the gateway ran statements: %s", s);
+    free(s);
+    s = http_get("/healthz");
+    cr_assert(strstr(s, "\r\n\r\nok\n"), "%s", s);
+    free(s);
+    s = http_get("/nope");
+    cr_assert(strstr(s, "HTTP/1.1 404"), "%s", s);
+    free(s);
 
     mysql_close(gwr);
     mysql_close(gw);
