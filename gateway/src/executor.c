@@ -314,21 +314,67 @@ vr_code_t pl_txn_end(pl_sess_t *s, bool commit, vr_error_t *err)
 {
     vr_code_t rc = VR_OK;
     size_t i;
-    for (i = 0; i < s->nconns; i++) {
-        pl_conn_t *c = &s->conns[i];
-        if (!c->in_txn)
-            continue;
-        c->in_txn = false;
-        if (rc == VR_OK && mysql_query(c->m, commit ? "commit" : "rollback") != 0) {
-            rc = shard_error(s, c, err);
-            commit = false; /* roll back the shards not yet committed */
-            i--;            /* the failed conn may have been dropped */
-        } else if (rc != VR_OK) {
-            mysql_query(c->m, "rollback");
+    int pass;
+    /* pass 0: the shards holding new lookup rows; pass 1: the others */
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < s->nconns; i++) {
+            pl_conn_t *c = &s->conns[i];
+            if (!c->in_txn || c->pre != (pass == 0))
+                continue;
+            c->in_txn = false;
+            c->pre = false;
+            if (rc == VR_OK && mysql_query(c->m, commit ? "commit" : "rollback") != 0) {
+                rc = shard_error(s, c, err);
+                commit = false; /* roll back the shards not yet committed */
+                i--;            /* the failed conn may have been dropped */
+            } else if (rc != VR_OK) {
+                mysql_query(c->m, "rollback");
+            }
         }
-    }
     s->in_txn = false;
     return rc;
+}
+
+void pl_mark_pre(pl_sess_t *s, const pl_ks_t *ks, const pl_shard_t *sh)
+{
+    const vr_tablet_t *t = NULL;
+    pl_conn_t *c;
+    vr_error_t e;
+    if (tablet_for(s, ks, sh, true, &t, &e) == VR_OK && (c = find_conn(s, t->alias)) != NULL &&
+        c->in_txn)
+        c->pre = true;
+}
+
+vr_code_t pl_exec_autocommit(pl_sess_t *s, const pl_ks_t *ks, const pl_shard_t *sh,
+                             const char *sql, vr_error_t *err)
+{
+    const vr_tablet_t *t = NULL;
+    MYSQL *m;
+    MYSQL_RES *res;
+    unsigned e;
+    vr_code_t rc;
+
+    if ((rc = tablet_for(s, ks, sh, true, &t, err)) != VR_OK)
+        return rc;
+    if (!(m = pool_take(s->ctx, t->alias)) && !(m = vr_tablet_connect(t, t->db_name, err))) {
+        set_state(s, "HY000");
+        return vr_error_prefix(err, "target: %s.%s.primary", ks->name, sh->name);
+    }
+    log_query(s, ks, sh, sql);
+    if (mysql_real_query(m, sql, strlen(sql)) != 0) {
+        e = mysql_errno(m);
+        set_state(s, mysql_sqlstate(m));
+        rc = vr_error_mysql(err, e, vr_mysql_errno_retriable(e), "target: %s.%s: %s", ks->name,
+                            sh->name, mysql_error(m));
+        mysql_close(m);
+        return rc;
+    }
+    do {
+        if ((res = mysql_store_result(m)) != NULL)
+            mysql_free_result(res);
+    } while (mysql_next_result(m) == 0);
+    pool_put(s->ctx, t->alias, m);
+    return VR_OK;
 }
 
 /* Reserve a block [next_id, next_id + cache) in the sequence table, as

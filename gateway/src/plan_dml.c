@@ -1,10 +1,13 @@
 /*
  * plan_dml.c - writes and the statements around them: INSERT routed row by
  * row by the primary vindex (auto-increment columns filled from the
- * VSchema's sequence table first), UPDATE/DELETE routed by their WHERE or
- * scattered (a SET of a primary vindex column refused), denied tables
- * refused per shard, BEGIN/COMMIT/ROLLBACK, SHOW, and pl_run(), which
- * sends each statement kind where it belongs.
+ * VSchema's sequence table first), UPDATE/DELETE routed by their WHERE
+ * (primary or lookup vindex) or scattered (a SET of a primary vindex
+ * column refused), writes to lookup-vindex owner tables keeping their
+ * lookup tables in step (plan_lookup.c) inside the session's transaction
+ * or an implicit one, denied tables refused per shard,
+ * BEGIN/COMMIT/ROLLBACK, SHOW, and pl_run(), which sends each statement
+ * kind where it belongs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +130,8 @@ static vr_code_t insert_sharded(pl_sess_t *s, vr_sql_stmt_t *st, pl_trefs_t *tr,
     const vr_vschema_colvindex_t *pv = pl_pv(&tr->t[0]);
     vr_sql_rows_t all = ins->rows;
     int *shard_of = vr_arena_alloc(s->a, (all.n + 1) * sizeof(int)), c;
+    uint8_t(*kids)[VR_KEYSPACE_ID_MAX] = vr_arena_alloc(s->a, (all.n + 1) * sizeof(*kids));
+    size_t *klens = vr_arena_alloc(s->a, (all.n + 1) * sizeof(size_t));
     size_t r, sh, k;
     vr_code_t rc;
 
@@ -143,9 +148,28 @@ static vr_code_t insert_sharded(pl_sess_t *s, vr_sql_stmt_t *st, pl_trefs_t *tr,
             return vr_error_mysql(err, VR_GW_ER_UNKNOWN, false,
                                   "could not map the value of %s in row %zu to a keyspace id: "
                                   "a literal is required", pv->columns[0], r + 1);
-        if ((rc = pl_map_value(ks, pv, e->lit.val, e->lit.len, &shard_of[r], err)) != VR_OK)
+        if ((rc = vr_vindex_map(pv->vindex->type, (const uint8_t *)e->lit.val, e->lit.len,
+                                kids[r], &klens[r], err)) != VR_OK)
             return rc;
+        if ((shard_of[r] = pl_shard_for_kid(ks, kids[r], klens[r])) < 0)
+            return vr_errorf(err, VR_NOT_FOUND,
+                             "no shard of keyspace %s holds the keyspace id of '%.*s'", ks->name,
+                             (int)e->lit.len, e->lit.val);
         if ((rc = check_denied(ks, &shard_of[r], 1, tr->t[0].name, err)) != VR_OK)
+            return rc;
+    }
+    if (pl_owns_lookups(&tr->t[0])) {
+        if (ins->replace || ins->ignore)
+            return vr_error_mysql(err, VR_GW_ER_NOT_SUPPORTED_YET, false,
+                                  "unsupported: %s into %s.%s, which owns lookup vindexes",
+                                  ins->replace ? "replace" : "insert ignore", ks->name,
+                                  tr->t[0].name);
+        if (pl_updates_lookups(&tr->t[0], &ins->on_dup))
+            return vr_error_mysql(err, VR_GW_ER_NOT_SUPPORTED_YET, false,
+                                  "unsupported: on duplicate key update of a lookup vindex "
+                                  "column of %s.%s",
+                                  ks->name, tr->t[0].name);
+        if ((rc = pl_lookup_insert(s, &tr->t[0], ins, kids, klens, err)) != VR_OK)
             return rc;
     }
     ins->rows.items = vr_arena_alloc(s->a, (all.n + 1) * sizeof(*all.items));
@@ -160,6 +184,37 @@ static vr_code_t insert_sharded(pl_sess_t *s, vr_sql_stmt_t *st, pl_trefs_t *tr,
     }
     ins->rows = all;
     return VR_OK;
+}
+
+/* A write that keeps lookup tables runs in the session's transaction or,
+ * outside one, in an implicit transaction over every shard it touches,
+ * committed at the end (the shards holding new lookup rows first) and
+ * rolled back on any error, so a failed row write leaves no lookup row.
+ * Inside a transaction, a failure after lookup rows were written rolls
+ * the transaction back, as Vitess does after a partial DML. */
+static bool lk_begin(pl_sess_t *s)
+{
+    bool implicit = !s->in_txn;
+    s->in_txn = true;
+    s->lk_wrote = false;
+    return implicit;
+}
+
+static vr_code_t lk_end(pl_sess_t *s, bool implicit, vr_code_t rc, vr_error_t *err)
+{
+    vr_error_t scratch;
+    if (implicit) {
+        if (rc == VR_OK)
+            return pl_txn_end(s, true, err);
+        pl_txn_end(s, false, &scratch);
+        return rc;
+    }
+    if (rc != VR_OK && s->lk_wrote) {
+        pl_txn_end(s, false, &scratch);
+        return vr_error_prefix(err, "transaction rolled back to reverse changes of partial DML "
+                                    "execution");
+    }
+    return rc;
 }
 
 static vr_code_t run_insert(pl_sess_t *s, vr_sql_stmt_t *st, pl_rs_t *rs, vr_error_t *err)
@@ -185,8 +240,14 @@ static vr_code_t run_insert(pl_sess_t *s, vr_sql_stmt_t *st, pl_rs_t *rs, vr_err
         if (rc == VR_OK && (rc = check_denied(tr.t[0].ks, shards, n, tr.t[0].name, err)) == VR_OK)
             rc = pl_exec_shards(s, tr.t[0].ks, shards, n, true, pl_shard_sql(s, st, &tr), rs, err);
     } else if (pl_pv(&tr.t[0])) {
-        if ((rc = vindex_update(&tr.t[0], &ins->on_dup, err)) == VR_OK)
-            rc = insert_sharded(s, st, &tr, rs, err);
+        if ((rc = vindex_update(&tr.t[0], &ins->on_dup, err)) == VR_OK) {
+            if (pl_owns_lookups(&tr.t[0])) {
+                bool implicit = lk_begin(s);
+                rc = lk_end(s, implicit, insert_sharded(s, st, &tr, rs, err), err);
+            } else {
+                rc = insert_sharded(s, st, &tr, rs, err);
+            }
+        }
     } else if ((rc = check_denied(tr.t[0].ks, &zero, 1, tr.t[0].name, err)) == VR_OK) {
         rc = pl_exec(s, tr.t[0].ks, &tr.t[0].ks->shards[0], true, pl_shard_sql(s, st, &tr), rs,
                      err);
@@ -235,7 +296,7 @@ static vr_code_t run_write(pl_sess_t *s, vr_sql_stmt_t *st, vr_sql_table_expr_li
         if (rc != VR_OK)
             return rc;
     } else if (pl_pv(&tr.t[0]) &&
-               (rc = pl_route_where(s, &tr, tr.t[0].ks, where, &shards, &n, err)) != VR_OK) {
+               (rc = pl_route_where(s, &tr, tr.t[0].ks, where, true, &shards, &n, err)) != VR_OK) {
         return rc;
     }
     if (n > 1 && limit->count)
@@ -243,6 +304,17 @@ static vr_code_t run_write(pl_sess_t *s, vr_sql_stmt_t *st, vr_sql_table_expr_li
                               "unsupported: multi-shard update or delete with LIMIT");
     if ((rc = check_denied(tr.t[0].ks, shards, n, tr.t[0].name, err)) != VR_OK)
         return rc;
+    if (!n)
+        return VR_OK; /* a lookup vindex found no row: nothing to change */
+    if (st->kind == VR_SQL_STMT_UPDATE ? pl_updates_lookups(&tr.t[0], &st->update.set)
+                                       : pl_owns_lookups(&tr.t[0])) {
+        bool implicit = lk_begin(s);
+        rc = pl_lookup_dml(s, st, &tr, shards, n, err);
+        if (rc == VR_OK)
+            rc = pl_exec_shards(s, tr.t[0].ks, shards, n, true, pl_shard_sql(s, st, &tr), rs,
+                                err);
+        return lk_end(s, implicit, rc, err);
+    }
     return pl_exec_shards(s, tr.t[0].ks, shards, n, true, pl_shard_sql(s, st, &tr), rs, err);
 }
 

@@ -84,6 +84,7 @@ typedef struct pl_conn {
     char shard[VR_NAME_MAX];
     MYSQL *m;
     bool in_txn; /* a begin was sent */
+    bool pre;    /* wrote lookup rows: commits before the other shards */
 } pl_conn_t;
 
 /* A shard query a statement ran (for vexplain queries). */
@@ -105,6 +106,7 @@ typedef struct pl_sess {
     size_t nlog, caplog;
     char sqlstate[6]; /* of the error being reported */
     uint64_t last_insert_id;
+    bool lk_wrote; /* the statement wrote lookup rows in the transaction */
 } pl_sess_t;
 
 /* A result collected from shards: metadata and rows, all in the arena. */
@@ -140,7 +142,15 @@ vr_code_t pl_exec(pl_sess_t *s, const pl_ks_t *ks, const pl_shard_t *sh, bool wr
 /* The same on several shards of ks at once (sent to all, then read). */
 vr_code_t pl_exec_many(pl_sess_t *s, const pl_ks_t *ks, const int *shards, size_t n, bool write,
                        const char *sql, pl_rs_t *rs, vr_error_t *err);
+/* Commit (shards marked pre first, then the others in the order they
+ * joined) or roll back the session's transaction. */
 vr_code_t pl_txn_end(pl_sess_t *s, bool commit, vr_error_t *err);
+/* Mark the session's transaction on a shard's primary to commit first. */
+void pl_mark_pre(pl_sess_t *s, const pl_ks_t *ks, const pl_shard_t *sh);
+/* Run a write on a shard's primary outside the session's transaction
+ * (autocommit lookup vindexes); logged like any shard query. */
+vr_code_t pl_exec_autocommit(pl_sess_t *s, const pl_ks_t *ks, const pl_shard_t *sh,
+                             const char *sql, vr_error_t *err);
 void pl_sess_close_conns(pl_sess_t *s);
 /* Next value of a sequence table (reserving a block when needed). */
 vr_code_t pl_seq_next(pl_sess_t *s, const pl_ks_t *ks, const char *table, int64_t *out,

@@ -257,8 +257,19 @@ static vr_code_t one_keyspace(pl_sess_t *s, vr_sql_stmt_t *st, pl_trefs_t *tr, p
     if (vr_vschema_sharded(ks->vs) && !all_reference(tr)) {
         if (!pl_pushdown_ok(s, tr, &sel->from, sel->where))
             return nested_loop(s, st, tr, rs, err);
-        if ((rc = pl_route_where(s, tr, ks, sel->where, &shards, &n, err)) != VR_OK)
+        if ((rc = pl_route_where(s, tr, ks, sel->where, false, &shards, &n, err)) != VR_OK)
             return rc;
+    }
+    if (n == 0) {
+        /* a lookup vindex found no row: as Vitess, ask one shard for the
+         * (empty) answer's shape with a WHERE no row matches */
+        vr_sql_expr_t *where = sel->where;
+        char *sql;
+        sel->where = vr_sql_new_binary(s->a, VR_SQL_OP_NE, vr_sql_new_int(s->a, 1),
+                                       vr_sql_new_int(s->a, 1));
+        sql = pl_shard_sql(s, st, tr);
+        sel->where = where;
+        return pl_exec(s, ks, &ks->shards[0], false, sql, rs, err);
     }
     if (n == 1)
         return pl_exec(s, ks, &ks->shards[shards[0]], false, pl_shard_sql(s, st, tr), rs, err);

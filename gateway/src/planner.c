@@ -3,8 +3,9 @@
  * session's tablet type, then the keyspace named or in use, then the one
  * keyspace whose VSchema has the table), then
  *   - one keyspace: unsharded or reference-only -> its one (first) shard;
- *     sharded -> the shards `=`/`IN` on a primary vindex column select, or
- *     all of them, merging ORDER BY, LIMIT/OFFSET, count/sum/min/max and
+ *     sharded -> the shards `=`/`IN` on a primary vindex column select,
+ *     else those a lookup vindex's table gives (plan_lookup.c), or all
+ *     of them, merging ORDER BY, LIMIT/OFFSET, count/sum/min/max and
  *     GROUP BY; joins go down whole when every sharded table is tied to
  *     the others by equality on primary vindex columns of one vindex;
  *   - two keyspaces (`a join b on ...`, b one table): a nested-loop join:
@@ -209,7 +210,7 @@ vr_code_t pl_exec_shards(pl_sess_t *s, const pl_ks_t *ks, const int *shards, siz
 
 /* ---- routing by vindex ---- */
 
-static bool literal_text(const vr_sql_expr_t *e, const char **v, size_t *len)
+bool pl_literal_text(const vr_sql_expr_t *e, const char **v, size_t *len)
 {
     if (e->kind != VR_SQL_EXPR_LITERAL)
         return false;
@@ -303,7 +304,7 @@ static bool route_conjunct(const pl_trefs_t *tr, const pl_ks_t *ks, vr_sql_expr_
         !vr_vindex_type_is_functional(pv->vindex->type))
         return false;
     if (c->binary.op == VR_SQL_OP_EQ) {
-        if (!literal_text(val, &v, &len))
+        if (!pl_literal_text(val, &v, &len))
             return false;
         if ((*rc = pl_map_value(ks, pv, v, len, &sh, err)) == VR_OK)
             add_shard(shards, n, sh);
@@ -312,7 +313,7 @@ static bool route_conjunct(const pl_trefs_t *tr, const pl_ks_t *ks, vr_sql_expr_
     if (val->kind != VR_SQL_EXPR_TUPLE)
         return false;
     for (i = 0; i < val->list.n; i++)
-        if (!literal_text(val->list.items[i], &v, &len))
+        if (!pl_literal_text(val->list.items[i], &v, &len))
             return false;
     for (i = 0; i < val->list.n && *rc == VR_OK; i++)
         if ((*rc = pl_map_value(ks, pv, val->list.items[i]->lit.val, val->list.items[i]->lit.len,
@@ -322,8 +323,10 @@ static bool route_conjunct(const pl_trefs_t *tr, const pl_ks_t *ks, vr_sql_expr_
 }
 
 vr_code_t pl_route_where(pl_sess_t *s, const pl_trefs_t *tr, const pl_ks_t *ks,
-                         vr_sql_expr_t *where, int **shards, size_t *n, vr_error_t *err)
+                         vr_sql_expr_t *where, bool write, int **shards, size_t *n,
+                         vr_error_t *err)
 {
+    bool routed = false;
     vr_sql_expr_list_t cj = vr_sql_conjuncts(s->a, where);
     size_t i;
     vr_code_t rc = VR_OK;
@@ -334,6 +337,8 @@ vr_code_t pl_route_where(pl_sess_t *s, const pl_trefs_t *tr, const pl_ks_t *ks,
     for (i = 0; i < cj.n; i++)
         if (route_conjunct(tr, ks, cj.items[i], out, n, err, &rc))
             return rc;
+    if ((rc = pl_lookup_route(s, tr, ks, where, write, out, n, &routed, err)) != VR_OK || routed)
+        return rc;
     for (i = 0; i < ks->nshards; i++)
         out[i] = (int)i;
     *n = ks->nshards;
