@@ -594,7 +594,7 @@ Test(lookup, consistent_non_unique)
 static int up_at(int base, char **out)
 {
     vr_h_run(NULL, "rm -rf %s/lk %s/var && cp -r %s/tests/integration/lookup %s/lk && sed -i "
-                   "'s/\"base_port\": 39500/\"base_port\": %d/; s/\"port\": 39950/\"port\": %d/' "
+                   "'s/\"base_port\": 12000/\"base_port\": %d/; s/\"port\": 12450/\"port\": %d/' "
                    "%s/lk/cluster.json",
              work, work, VR_SOURCE_DIR, work, base, base + 450, work);
     return vr_h_run(out, "%s up --config %s/lk/cluster.json --var %s/var", vr_h_vrepl_bin(), work,
