@@ -28,6 +28,9 @@ int vr_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 const char *vr_cli_default_var(void);
 /* Open <var>/topo.db; on failure print why (as cmd) and return NULL. */
 vr_topo_t *vr_cli_open_topo(const char *cmd, const char *var);
+/* "ks.name" -> ks, name (pointers into buf, a copy of s); false when s
+ * is not of that form. */
+bool vr_cli_split_dot(const char *s, char *buf, size_t size, char **left, char **right);
 /* Validate vs together with every other keyspace's VSchema in the
  * topology (vs replaces its own keyspace's). */
 vr_code_t vr_cli_check_vschema(vr_topo_t *topo, vr_vschema_t *vs, vr_error_t *err);

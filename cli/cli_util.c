@@ -2,6 +2,7 @@
  * cli_util.c - what several subcommands share: the var folder, opening
  * the topology with a user-facing error, VSchema checks across keyspaces.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,3 +64,16 @@ vr_code_t vr_cli_check_vschema(vr_topo_t *topo, vr_vschema_t *mine, vr_error_t *
     return rc;
 }
 
+
+bool vr_cli_split_dot(const char *s, char *buf, size_t size, char **left, char **right)
+{
+    char *dot;
+    snprintf(buf, size, "%s", s);
+    dot = strchr(buf, '.');
+    if (!dot || dot == buf || !dot[1])
+        return false;
+    *dot = '\0';
+    *left = buf;
+    *right = dot + 1;
+    return true;
+}

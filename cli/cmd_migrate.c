@@ -264,17 +264,10 @@ static bool reads_migrated(vr_topo_t *topo, const mg_wf_t *w, const char *suffix
 
 static int split_wf(const char *cmd, const char *arg, char *buf, size_t size, char **ks, char **wf)
 {
-    char *dot;
-    snprintf(buf, size, "%s", arg);
-    dot = strchr(buf, '.');
-    if (!dot || dot == buf || !dot[1]) {
-        fprintf(stderr, "vrepl %s: expected KEYSPACE.WORKFLOW, got '%s'\n", cmd, arg);
-        return 2;
-    }
-    *dot = '\0';
-    *ks = buf;
-    *wf = dot + 1;
-    return 0;
+    if (vr_cli_split_dot(arg, buf, size, ks, wf))
+        return 0;
+    fprintf(stderr, "vrepl %s: expected KEYSPACE.WORKFLOW, got '%s'\n", cmd, arg);
+    return 2;
 }
 
 /* ---- migrate-reads ------------------------------------------------------------------------ */

@@ -38,12 +38,6 @@ typedef struct args {
     size_t nconf;
 } args_t;
 
-static const char *default_var(void)
-{
-    const char *v = getenv("VREPL_VAR");
-    return v && *v ? v : "var";
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -75,7 +69,7 @@ static int parse(int argc, char **argv, args_t *a)
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int c;
     memset(a, 0, sizeof(*a));
-    a->var = default_var();
+    a->var = vr_cli_default_var();
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -105,20 +99,6 @@ static int parse(int argc, char **argv, args_t *a)
         return 2;
     }
     return -1;
-}
-
-static vr_topo_t *open_topo(const char *var)
-{
-    char *path = vr_cluster_topo_path(var);
-    vr_topo_t *topo = NULL;
-    vr_error_t err;
-    vr_error_clear(&err);
-    if (access(path, F_OK) != 0)
-        vr_cli_fail("notify", "no cluster here: %s does not exist (start one with vrepl up)", path);
-    else if (vr_topo_open(path, &topo, &err) != VR_OK)
-        vr_cli_fail("notify", "%s", err.msg);
-    free(path);
-    return topo;
 }
 
 /* ---- create ------------------------------------------------------------------ */
@@ -373,7 +353,7 @@ int cmd_notify(int argc, char **argv)
     }
     if ((rc = parse(argc - 1, argv + 1, &a)) >= 0)
         goto out;
-    if (!(topo = open_topo(a.var))) {
+    if (!(topo = vr_cli_open_topo("notify", a.var))) {
         rc = 1;
         goto out;
     }

@@ -29,20 +29,6 @@
 #include "vr_vplayer.h"
 #include "vr_vschema.h"
 
-/* "ks.table" -> ks, table (pointers into buf) */
-static bool split_qualified(const char *s, char *buf, size_t size, char **ks, char **table)
-{
-    char *dot;
-    snprintf(buf, size, "%s", s);
-    dot = strchr(buf, '.');
-    if (!dot || dot == buf || !dot[1])
-        return false;
-    *dot = '\0';
-    *ks = buf;
-    *table = dot + 1;
-    return true;
-}
-
 typedef struct mat_args {
     const char *workflow, *primary_vindex, *var;
     vr_sql_stmt_t *select; /* the select form, its table unqualified */
@@ -441,7 +427,7 @@ int cmd_materialize(int argc, char **argv)
         }
     }
     if (argc - optind != 2 ||
-        !split_qualified(argv[optind + 1], a.dst_buf, sizeof(a.dst_buf), &a.dst_ks, &a.dst_table)) {
+        !vr_cli_split_dot(argv[optind + 1], a.dst_buf, sizeof(a.dst_buf), &a.dst_ks, &a.dst_table)) {
         fprintf(stderr, "usage: vrepl materialize [options] SOURCE_KS.TABLE|'SELECT ...' "
                         "TARGET_KS.TABLE\n");
         return 2;
@@ -451,7 +437,7 @@ int cmd_materialize(int argc, char **argv)
             vr_sql_free(a.select);
             return status;
         }
-    } else if (!split_qualified(argv[optind], a.src_buf, sizeof(a.src_buf), &a.src_ks,
+    } else if (!vr_cli_split_dot(argv[optind], a.src_buf, sizeof(a.src_buf), &a.src_ks,
                                 &a.src_table)) {
         fprintf(stderr, "usage: vrepl materialize [options] SOURCE_KS.TABLE|'SELECT ...' "
                         "TARGET_KS.TABLE\n");
@@ -867,7 +853,7 @@ int cmd_externalize(int argc, char **argv)
         default: return 2;
         }
     }
-    if (argc - optind != 1 || !split_qualified(argv[optind], buf, sizeof(buf), &ks, &table)) {
+    if (argc - optind != 1 || !vr_cli_split_dot(argv[optind], buf, sizeof(buf), &ks, &table)) {
         fprintf(stderr, "usage: vrepl externalize [--auto-route] TARGET_KS.TABLE\n");
         return 2;
     }
