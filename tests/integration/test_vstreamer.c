@@ -386,6 +386,51 @@ Test(vstreamer, update_delete_images_ddl_and_fields, .timeout = 120)
     vr_h_server_stop(srv);
 }
 
+/* A stream of one database: DDL is that database's when the statement
+ * names it, even with another (or no) default database, and not when it
+ * names another one. */
+Test(vstreamer, ddl_of_the_streamed_database, .timeout = 120)
+{
+    vr_h_server_t *srv = vr_h_server_start(NULL);
+    MYSQL *c = vr_h_connect(srv, NULL), *u;
+    vr_vstream_opts_t o = opts_for(srv);
+    vr_vstream_t *s;
+    const vr_vevent_t *ev;
+    vr_h_exec(c, "CREATE DATABASE t");
+    vr_h_exec(c, "CREATE DATABASE u");
+    vr_h_exec(c, "CREATE TABLE t.a (id INT PRIMARY KEY)");
+    o.source.db = "t";
+    s = open_stream(&o); /* from "current" */
+    vr_h_exec(c, "ALTER TABLE t.a ADD COLUMN v INT"); /* no default database */
+    vr_h_exec(c, "CREATE TABLE u.b (id INT PRIMARY KEY)");
+    vr_h_exec(c, "CREATE TABLE `t`.`c` (id INT PRIMARY KEY)");
+    u = vr_h_connect(srv, "u");
+    vr_h_exec(u, "ALTER TABLE t.a ADD COLUMN w INT"); /* default database u */
+    vr_h_exec(u, "CREATE TABLE d (id INT PRIMARY KEY)");
+    mysql_close(u);
+    vr_h_exec(c, "INSERT INTO t.a VALUES (1, 2, 3)");
+    {
+        /* the events up to the insert's row, GTIDs left out */
+        static const struct { vr_vevent_type_t type; const char *text; } want[] = {
+            {VR_VEVENT_DDL, "ADD COLUMN v"}, {VR_VEVENT_OTHER, NULL},
+            {VR_VEVENT_DDL, "`t`.`c`"},      {VR_VEVENT_DDL, "ADD COLUMN w"},
+            {VR_VEVENT_OTHER, NULL},         {VR_VEVENT_BEGIN, NULL},
+            {VR_VEVENT_FIELD, NULL},         {VR_VEVENT_ROW, NULL}};
+        size_t i;
+        for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+            while ((ev = next_ev(s))->type == VR_VEVENT_GTID)
+                ;
+            cr_assert_eq(ev->type, want[i].type, "event %zu: type %d, want %d (%s)", i,
+                         (int)ev->type, (int)want[i].type, ev->statement ? ev->statement : "");
+            if (want[i].text)
+                cr_assert(strstr(ev->statement, want[i].text), "%s", ev->statement);
+        }
+    }
+    vr_vstream_close(s);
+    mysql_close(c);
+    vr_h_server_stop(srv);
+}
+
 /* ---- random workload vs mariadb-binlog ------------------------------------ */
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;

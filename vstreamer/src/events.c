@@ -20,6 +20,7 @@
 #include "rows_decode.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -396,9 +397,56 @@ static vr_code_t on_rows(vr_vstream_t *s, const vr_bl_event_t *ev, vr_error_t *e
     return VR_OK;
 }
 
+/* The database a DDL acts on: the qualifier of the first qualified name
+ * among its first words ("alter table vt_x.t", "create index i on
+ * `vt x`.t"; a '(' ends the search), else the session's default db.
+ * "" when neither says: such a DDL is passed on, as Vitess does. */
+static void ddl_db(const char *stmt, const char *db, char *out, size_t size)
+{
+    const char *p = stmt;
+    int words;
+    for (words = 0; *p && *p != '(' && words < 8; words++) {
+        char id[256];
+        size_t n = 0;
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (p[0] == '/' && p[1] == '*') { /* comment */
+            const char *end = strstr(p + 2, "*/");
+            p = end ? end + 2 : p + strlen(p);
+            continue;
+        }
+        if (*p == '`') {
+            for (p++; *p && !(p[0] == '`' && p[1] != '`'); p++) {
+                if (*p == '`')
+                    p++; /* `` is one backquote */
+                if (n < sizeof(id) - 1)
+                    id[n++] = *p;
+            }
+            if (*p)
+                p++;
+        } else {
+            while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '$' ||
+                          (unsigned char)*p >= 0x80)) {
+                if (n < sizeof(id) - 1)
+                    id[n++] = *p;
+                p++;
+            }
+        }
+        id[n] = '\0';
+        if (*p == '.' && n) {
+            snprintf(out, size, "%s", id);
+            return;
+        }
+        if (!n && *p && *p != '(')
+            p++; /* punctuation */
+    }
+    snprintf(out, size, "%s", db);
+}
+
 static vr_code_t on_ddl(vr_vstream_t *s, const vr_bl_event_t *ev,
                         const char *stmt, const char *db)
 {
+    char acts_on[256];
     vr_vevent_t *e;
     vr_schema_tracker_ddl(s->tracker, db);
     s->ddl_epoch++;
@@ -407,7 +455,8 @@ static vr_code_t on_ddl(vr_vstream_t *s, const vr_bl_event_t *ev,
             s->tx.open = false;
         return VR_OK;
     }
-    if (s->opts.source.db && strcmp(s->opts.source.db, db) != 0) {
+    ddl_db(stmt, db, acts_on, sizeof(acts_on));
+    if (s->opts.source.db && acts_on[0] && strcmp(s->opts.source.db, acts_on) != 0) {
         if (s->tx.standalone)
             finish_tx(s, ev, VR_VEVENT_OTHER, NULL, NULL);
         return VR_OK;
