@@ -229,8 +229,9 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* Wait for the child's "listening" line or its exit; true when up. */
-static bool wait_started(int pid, const char *log)
+/* Wait for the child's "listening" line (copied to said) or its exit;
+ * true when up. */
+static bool wait_started(int pid, const char *log, char *said, size_t size)
 {
     int i, st;
     for (i = 0; i < 500; i++) {
@@ -238,7 +239,10 @@ static bool wait_started(int pid, const char *log)
         FILE *f = fopen(log, "r");
         bool up = false;
         while (f && fgets(line, sizeof(line), f))
-            up |= strstr(line, "vrepl serve: gateway on") != NULL;
+            if (strstr(line, "vrepl serve: gateway on")) {
+                up = true;
+                snprintf(said, size, "%s", line + strlen("vrepl serve: "));
+            }
         if (f)
             fclose(f);
         if (up)
@@ -266,7 +270,7 @@ static void exec_child(const char *var, const char *log)
 
 static int background(vr_topo_t *topo, const char *var)
 {
-    char *abs = realpath(var, NULL), *log = NULL, pidtxt[32];
+    char *abs = realpath(var, NULL), *log = NULL, pidtxt[32], said[512] = "";
     vr_error_t err;
     int pid = running_pid(topo), status = 0;
 
@@ -279,14 +283,14 @@ static int background(vr_topo_t *topo, const char *var)
     fflush(stderr);
     if ((pid = fork()) == 0)
         exec_child(abs ? abs : var, log);
-    if (pid < 0 || !wait_started(pid, log)) {
+    if (pid < 0 || !wait_started(pid, log, said, sizeof(said))) {
         status = vr_cli_fail("serve", "vrepl serve did not start: see %s", log);
         goto out;
     }
     snprintf(pidtxt, sizeof(pidtxt), "%d", pid);
     if (vr_topo_put_kv(topo, "serve/pid", pidtxt, &err) != VR_OK)
         status = vr_cli_fail("serve", "%s", err.msg);
-    printf("started vrepl serve (pid %d), log in %s\n", pid, log);
+    printf("started vrepl serve (pid %d), log in %s: %s", pid, log, said);
 out:
     free(abs);
     free(log);
