@@ -190,6 +190,19 @@ Test(migrate, reads_then_writes_with_reverse_stream)
         free(g1);
     }
 
+    /* the rollup reads customer's rdonly tablets once its tablet_types say so */
+    {
+        MYSQL *r80 = tablet("customer", "-80", VR_TABLET_RDONLY);
+        const char *dumps = "select count(*) > 0 from information_schema.processlist "
+                            "where command like 'Binlog Dump%'";
+        cr_assert(vr_h_wait_query(r80, "0\n", 1000, "%s", dumps), "no stream reads rdonly yet");
+        vr_h_exec(p0, "update _vt.vreplication set tablet_types = 'in_order:rdonly,primary' "
+                      "where workflow = 'orders_product'");
+        cr_assert(vr_h_wait_query(r80, "1\n", 30000, "%s", dumps),
+                  "the rollup never connected to customer/-80's rdonly tablet");
+        mysql_close(r80);
+    }
+
     /* refusals: writes before reads (nothing denied), a rollup, no such workflow */
     fails("migrate-writes merchant.orders_merchant",
           "reads of orders are not migrated for rdonly yet");
@@ -296,6 +309,20 @@ Test(migrate, reads_then_writes_with_reverse_stream)
     free(s);
     s = http_get("/nope");
     cr_assert(strstr(s, "HTTP/1.1 404"), "%s", s);
+    free(s);
+
+    /* a tablet type that is not one stops the stream with an error saying so */
+    vr_h_exec(p0, "update _vt.vreplication set tablet_types = 'bogus' where workflow = 'orders_product'");
+    for (rc = 0; rc < 100; rc++) {
+        char *o = NULL;
+        vrepl(&o, "workflow show product.orders_product");
+        s = strstr(o, "state=Error") && strstr(o, "'bogus' is not a tablet type") ? o : NULL;
+        if (s)
+            break;
+        free(o);
+        usleep(100 * 1000);
+    }
+    cr_assert_not_null(s, "orders_product did not stop on tablet_types 'bogus'");
     free(s);
 
     mysql_close(gwr);

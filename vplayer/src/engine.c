@@ -12,6 +12,8 @@
  * whose player returned is joined and removed by the next poll; the row's
  * state then decides whether it starts again (only a row in Running,
  * Copying or Init does, i.e. after `workflow start` for a stopped one).
+ * A row whose tablet_types changed has its player stopped, and started
+ * again from a tablet of the new types.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@
 typedef struct worker {
     char alias[VR_NAME_MAX];
     int64_t id;
+    char tablet_types[128]; /* the row's when the player started */
     vr_vplayer_t *player;
     vr_vschema_t *source_vs, *target_vs;
     pthread_t thread;
@@ -100,6 +103,45 @@ static void source_of_tablet(const vr_tablet_t *t, const char *db, vr_vstream_so
     s->db = db;
 }
 
+/* The source tablet of a stream: the first serving tablet of the shard
+ * among the row's tablet_types, tried in the order given ("rdonly",
+ * "replica,primary", Vitess's "in_order:replica,primary"; empty: the
+ * primary).  VR_INVALID for a type name that is not one. */
+static vr_code_t pick_source(vr_topo_t *topo, const char *ks, const char *shard,
+                             const char *types, vr_tablet_t *out, vr_error_t *err)
+{
+    char buf[128], *tok, *save = NULL;
+    vr_tablet_t *tabs = NULL;
+    size_t n = 0, i;
+    vr_code_t rc;
+
+    if (!types || !*types)
+        return vr_topo_get_primary(topo, ks, shard, out, err);
+    snprintf(buf, sizeof(buf), "%s", strncmp(types, "in_order:", 9) == 0 ? types + 9 : types);
+    if ((rc = vr_topo_list_tablets(topo, ks, shard, &tabs, &n, err)) != VR_OK)
+        return rc;
+    rc = VR_NOT_FOUND;
+    for (tok = strtok_r(buf, ", ", &save); tok && rc == VR_NOT_FOUND;
+         tok = strtok_r(NULL, ", ", &save)) {
+        vr_tablet_type_t want;
+        if (vr_tablet_type_parse(tok, &want, NULL) != VR_OK) {
+            rc = vr_errorf(err, VR_INVALID,
+                           "tablet_types '%s': '%s' is not a tablet type (primary, replica, "
+                           "rdonly)", types, tok);
+            break;
+        }
+        for (i = 0; i < n && rc == VR_NOT_FOUND; i++)
+            if (tabs[i].type == want && strcmp(tabs[i].state, "serving") == 0) {
+                *out = tabs[i];
+                rc = VR_OK;
+            }
+    }
+    if (rc == VR_NOT_FOUND)
+        vr_errorf(err, VR_NOT_FOUND, "no serving tablet of types %s in %s/%s", types, ks, shard);
+    free(tabs);
+    return rc;
+}
+
 /* Start a player for one row of a target primary. */
 static vr_code_t start_worker(vr_vrepl_engine_t *e, vr_topo_t *topo, const vr_tablet_t *target,
                               const vr_vrepl_row_t *row, vr_error_t *err)
@@ -113,13 +155,15 @@ static vr_code_t start_worker(vr_vrepl_engine_t *e, vr_topo_t *topo, const vr_ta
 
     if ((rc = vr_binlog_source_parse(row->source, &bs, err)) != VR_OK)
         return rc;
-    if ((rc = vr_topo_get_primary(topo, bs.keyspace, bs.shard, &src, err)) != VR_OK) {
+    if ((rc = pick_source(topo, bs.keyspace, bs.shard, row->tablet_types, &src, err)) != VR_OK) {
         vr_error_prefix(err, "source %s/%s", bs.keyspace, bs.shard);
         goto out;
     }
     w = vr_xcalloc(1, sizeof(*w));
     snprintf(w->alias, sizeof(w->alias), "%s", target->alias);
     w->id = row->id;
+    snprintf(w->tablet_types, sizeof(w->tablet_types), "%s",
+             row->tablet_types ? row->tablet_types : "");
     w->source_vs = load_vschema(topo, bs.keyspace);
     w->target_vs = load_vschema(topo, target->keyspace);
     snprintf(src_db, sizeof(src_db), "%s", src.db_name);
@@ -136,8 +180,9 @@ static vr_code_t start_worker(vr_vrepl_engine_t *e, vr_topo_t *topo, const vr_ta
                        (long long)row->id);
         goto out;
     }
-    vr_log_info("vreplication", "started stream %lld (%s) on %s from %s/%s", (long long)row->id,
-                row->workflow, target->alias, bs.keyspace, bs.shard);
+    vr_log_info("vreplication", "started stream %lld (%s) on %s from %s/%s (%s %s)",
+                (long long)row->id, row->workflow, target->alias, bs.keyspace, bs.shard,
+                vr_tablet_type_name(src.type), src.alias);
     w->next = e->workers;
     e->workers = w;
     w = NULL;
@@ -199,11 +244,16 @@ static void poll_target(vr_vrepl_engine_t *e, vr_topo_t *topo, const vr_tablet_t
     }
     for (i = 0; i < n; i++) {
         w = find_worker(e, t->alias, rows[i].id);
-        if (w && !wants_player(rows[i].state))
-            vr_vplayer_stop(w->player);
-        else if (!w && wants_player(rows[i].state) && start_worker(e, topo, t, &rows[i], &err) != VR_OK)
+        if (w && (!wants_player(rows[i].state) ||
+                  strcmp(w->tablet_types, rows[i].tablet_types ? rows[i].tablet_types : "") != 0))
+            vr_vplayer_stop(w->player); /* stopped, or to start again on another source */
+        else if (!w && wants_player(rows[i].state) &&
+                 start_worker(e, topo, t, &rows[i], &err) != VR_OK) {
             vr_log_warn("vreplication", "stream %lld on %s: %s", (long long)rows[i].id, t->alias,
                         err.msg);
+            if (err.code == VR_INVALID) /* the row itself is wrong: say so in it */
+                vr_vrepl_set_state(c, rows[i].id, VR_VREPL_ERROR, err.msg, NULL);
+        }
     }
     for (w = e->workers; w; w = w->next) { /* rows deleted under a running player */
         bool found = false;
