@@ -70,7 +70,7 @@ void pl_sess_close_conns(pl_sess_t *s)
 {
     size_t i;
     for (i = 0; i < s->nconns; i++) {
-        if (s->conns[i].in_txn || !s->conns[i].m)
+        if (s->conns[i].in_txn || !s->conns[i].m || s->conns[i].vars_dirty)
             mysql_close(s->conns[i].m); /* an open transaction dies with it */
         else
             pool_put(s->ctx, s->conns[i].alias, s->conns[i].m);
@@ -212,6 +212,8 @@ static vr_code_t ready_conn(pl_sess_t *s, const pl_ks_t *ks, const pl_shard_t *s
         set_state(s, "HY000");
         return rc;
     }
+    if ((*c)->vars_ver != s->vars_ver && pl_session_apply(s, *c, err) != VR_OK)
+        return shard_error(s, *c, err);
     if (s->in_txn && !(*c)->in_txn) {
         if (mysql_query((*c)->m, "begin") != 0)
             return shard_error(s, *c, err);

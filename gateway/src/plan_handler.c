@@ -64,6 +64,7 @@ static void h_close(void *ctx, vr_gw_session_t *gs)
     if (!s)
         return;
     pl_sess_close_conns(s);
+    pl_session_vars_free(s);
     free(s);
     vr_gw_session_set_data(gs, NULL);
 }
@@ -81,6 +82,8 @@ static vr_code_t h_reset(void *ctx, vr_gw_session_t *gs, vr_error_t *err)
     (void)err;
     pl_txn_end(s, false, err);
     vr_error_clear(err);
+    pl_session_vars_free(s);
+    pl_sess_close_conns(s); /* those that carried variables are closed */
     vr_gw_session_set_status(gs, VR_GW_STATUS_IN_TRANS, 0);
     return VR_OK;
 }
@@ -200,7 +203,12 @@ static vr_code_t h_query(void *ctx, vr_gw_session_t *gs, const char *sql, size_t
         vr_gw_session_set_status(gs, VR_GW_STATUS_IN_TRANS, 0);
         return VR_OK;
     }
-    if (!off && !txn_word(sql, len) && vr_gw_builtin_answer(gs, sql, len, r)) {
+    if (!off && pl_session_set(s, sql, len, err) != VR_OK) {
+        send_error(s, r, err);
+        return VR_OK;
+    }
+    if (!off && !txn_word(sql, len) && !pl_session_mentions(s, sql, len) &&
+        vr_gw_builtin_answer(gs, sql, len, r)) {
         vr_gw_session_set_status(gs, VR_GW_STATUS_IN_TRANS, s->in_txn ? VR_GW_STATUS_IN_TRANS : 0);
         return VR_OK;
     }

@@ -84,6 +84,8 @@ typedef struct pl_conn {
     char shard[VR_NAME_MAX];
     MYSQL *m;
     bool in_txn; /* a begin was sent */
+    uint32_t vars_ver; /* the session's variables it has */
+    bool vars_dirty;   /* it carries session variables: never pooled */
     bool pre;    /* wrote lookup rows: commits before the other shards */
 } pl_conn_t;
 
@@ -106,6 +108,10 @@ typedef struct pl_sess {
     size_t nlog, caplog;
     char sqlstate[6]; /* of the error being reported */
     uint64_t last_insert_id;
+    struct { char *name, *value; } *vars; /* session variables for the shards */
+    size_t nvars;
+    char *vars_sql; /* "set ..." of them all; NULL when none */
+    uint32_t vars_ver;
     bool lk_wrote; /* the statement wrote lookup rows in the transaction */
 } pl_sess_t;
 
@@ -155,6 +161,18 @@ void pl_sess_close_conns(pl_sess_t *s);
 /* Next value of a sequence table (reserving a block when needed). */
 vr_code_t pl_seq_next(pl_sess_t *s, const pl_ks_t *ks, const char *table, int64_t *out,
                       vr_error_t *err);
+
+/* ---- plan_session.c ---- */
+/* A SET the shards must see too: kept in the session (SET GLOBAL: an
+ * error).  Anything else: VR_OK, nothing done. */
+vr_code_t pl_session_set(pl_sess_t *s, const char *sql, size_t len, vr_error_t *err);
+/* Bring c up to the session's variables; VR_MYSQL: c's error says why. */
+vr_code_t pl_session_apply(pl_sess_t *s, pl_conn_t *c, vr_error_t *err);
+void pl_session_vars_free(pl_sess_t *s);
+/* Does a statement other than SET name a variable the session sent to
+ * the shards?  (Then the shards answer `select @@time_zone`, not the
+ * built-in handler's defaults.) */
+bool pl_session_mentions(const pl_sess_t *s, const char *sql, size_t len);
 
 /* ---- merge.c ---- */
 void pl_rs_add_row(vr_arena_t *a, pl_rs_t *rs, char **v, const size_t *l);

@@ -4,7 +4,9 @@
  * tests/clients/dbi.pl and Jdbc.java against `vrepl serve` on a
  * marketplace cluster (base port 19000, gateway 19999) loaded with
  * data.sql through the `mariadb` client.  Both turn autocommit off for a
- * transaction (`set autocommit=0`), which must roll back for real.
+ * transaction (`set autocommit=0`), which must roll back for real.  Then
+ * session variables (time_zone) through the mariadb client: the shards
+ * see them, other sessions do not.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -81,5 +83,24 @@ Test(clients, perl_dbi_and_jdbc)
                         "select balance from customer where cid = 6\" 2>&1", GW_PORT);
     cr_assert_eq(rc, 0, "%s", out);
     cr_assert_str_eq(out, "21\n");
+    free(out);
+
+    /* session variables reach the shards, and only that session's */
+    rc = vr_h_run(&out, "mariadb -h127.0.0.1 -P%d -uapp -papp -N -e \"set time_zone = '+05:00'; "
+                        "select @@time_zone; select convert_tz('2020-01-01 00:00:00', "
+                        "@@session.time_zone, '+00:00') from customer where cid in (1, 6)\" 2>&1",
+                  GW_PORT);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert_str_eq(out, "+05:00\n2019-12-31 19:00:00\n2019-12-31 19:00:00\n");
+    free(out);
+    rc = vr_h_run(&out, "mariadb -h127.0.0.1 -P%d -uapp -papp -N -e \"select @@session.time_zone "
+                        "= '+05:00' from customer where cid in (1, 6)\" 2>&1", GW_PORT);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert_str_eq(out, "0\n0\n", "another session saw the first one's time_zone");
+    free(out);
+    rc = vr_h_run(&out, "mariadb -h127.0.0.1 -P%d -uapp -papp -e \"set global sql_mode = ''\" 2>&1",
+                  GW_PORT);
+    cr_assert_neq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "unsupported: set global sql_mode through the gateway"), "%s", out);
     free(out);
 }
