@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "plan_int.h"
+#include "proto.h"
 
 static vr_code_t set_target(pl_sess_t *s, const char *db, vr_error_t *err)
 {
@@ -187,23 +188,25 @@ static void send_error(pl_sess_t *s, vr_gw_result_t *r, const vr_error_t *e)
     vr_gw_result_error(r, no, st, "%s", e->msg);
 }
 
-static vr_code_t h_query(void *ctx, vr_gw_session_t *gs, const char *sql, size_t len,
-                         vr_gw_result_t *r, vr_error_t *err)
+/* Plan and run one statement.  describe (a prepare): only the result
+ * columns matter, and a failure is not the client's business (it then
+ * takes the columns from the execute). */
+static vr_code_t answer(pl_sess_t *s, vr_gw_session_t *gs, const char *sql, size_t len,
+                        vr_gw_result_t *r, bool describe, vr_error_t *err)
 {
-    pl_sess_t *s = vr_gw_session_data(gs);
-    size_t off = vexplain_prefix(sql, len);
+    size_t off = describe ? 0 : vexplain_prefix(sql, len);
     vr_sql_stmt_t *st = NULL;
     pl_rs_t rs;
     char db[VR_NAME_MAX * 2];
     vr_code_t rc;
 
-    (void)ctx;
-    if (!off && s->in_txn && autocommit_on(sql, len) && pl_txn_end(s, true, err) != VR_OK) {
+    if (!describe && !off && s->in_txn && autocommit_on(sql, len) &&
+        pl_txn_end(s, true, err) != VR_OK) {
         send_error(s, r, err);
         vr_gw_session_set_status(gs, VR_GW_STATUS_IN_TRANS, 0);
         return VR_OK;
     }
-    if (!off && pl_session_set(s, sql, len, err) != VR_OK) {
+    if (!describe && !off && pl_session_set(s, sql, len, err) != VR_OK) {
         send_error(s, r, err);
         return VR_OK;
     }
@@ -213,6 +216,8 @@ static vr_code_t h_query(void *ctx, vr_gw_session_t *gs, const char *sql, size_t
         return VR_OK;
     }
     if (!off && use_stmt(sql, len, db, sizeof(db))) {
+        if (describe)
+            return VR_OK;
         if ((rc = set_target(s, db, err)) != VR_OK)
             return rc;
         return vr_gw_result_ok(r, 0, 0, 0, NULL);
@@ -223,11 +228,18 @@ static vr_code_t h_query(void *ctx, vr_gw_session_t *gs, const char *sql, size_t
     s->nlog = s->caplog = 0;
     s->sqlstate[0] = 0;
     if ((rc = pl_snap_get(s->ctx, &s->snap, err)) != VR_OK)
-        return rc;
+        return describe ? VR_OK : rc;
     rc = vr_sql_parse_arena(s->a, sql + off, len - off, &st, err);
+    if (rc == VR_OK && describe && st->kind != VR_SQL_STMT_SELECT &&
+        st->kind != VR_SQL_STMT_UNION)
+        rc = VR_STATE; /* only a query's columns are described */
     if (rc == VR_OK)
         rc = pl_run(s, st, &rs, err);
-    if (rc != VR_OK)
+    if (describe) {
+        if (rc == VR_OK && rs.cols)
+            vr_gw_result_columns(r, rs.cols, rs.ncols);
+        vr_error_clear(err);
+    } else if (rc != VR_OK)
         send_error(s, r, err);
     else if (off)
         write_log(s, r);
@@ -237,6 +249,41 @@ static vr_code_t h_query(void *ctx, vr_gw_session_t *gs, const char *sql, size_t
     pl_snap_release(s->ctx, s->snap);
     s->snap = NULL;
     return VR_OK;
+}
+
+static vr_code_t h_query(void *ctx, vr_gw_session_t *gs, const char *sql, size_t len,
+                         vr_gw_result_t *r, vr_error_t *err)
+{
+    (void)ctx;
+    return answer(vr_gw_session_data(gs), gs, sql, len, r, false, err);
+}
+
+/* COM_STMT_PREPARE: clients such as sysbench bind the result columns the
+ * prepare announces, so a SELECT is described by running it once with
+ * every `?` as NULL (which matches no row of an equality or
+ * range) and taking the columns of the answer.  Anything else, or a
+ * statement that fails so, announces no columns. */
+static vr_code_t h_prepare(void *ctx, vr_gw_session_t *gs, const char *sql, size_t len,
+                           unsigned n_params, vr_gw_result_t *r, vr_error_t *err)
+{
+    pl_sess_t *s = vr_gw_session_data(gs);
+    bool no_bs = (vr_gw_session_status(gs) & VR_GW_STATUS_NO_BACKSLASH_ESCAPES) != 0;
+    vr_arena_t *a = vr_gw_session_arena(gs);
+    size_t *ph = vr_arena_alloc(a, (n_params + 1) * sizeof(size_t)), pos = 0, i, n;
+    vr_buf_t b = VR_BUF_INIT;
+    char *text;
+
+    (void)ctx;
+    n = gw_sql_placeholders(sql, len, no_bs, ph, n_params);
+    for (i = 0; i < n && i < n_params; i++) {
+        vr_buf_append(&b, sql + pos, ph[i] - pos);
+        vr_buf_puts(&b, "NULL");
+        pos = ph[i] + 1;
+    }
+    vr_buf_append(&b, sql + pos, len - pos);
+    text = vr_arena_strndup(a, b.data ? b.data : "", b.len);
+    vr_buf_free(&b);
+    return answer(s, gs, text, strlen(text), r, true, err);
 }
 
 vr_code_t vr_gw_planner_new(const char *topo_addr, vr_gw_handler_t *out, vr_error_t *err)
@@ -258,6 +305,7 @@ vr_code_t vr_gw_planner_new(const char *topo_addr, vr_gw_handler_t *out, vr_erro
     out->ctx = ctx;
     out->on_connect = h_connect;
     out->on_query = h_query;
+    out->on_prepare = h_prepare;
     out->on_init_db = h_init_db;
     out->on_reset = h_reset;
     out->on_close = h_close;

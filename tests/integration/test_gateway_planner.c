@@ -1,6 +1,6 @@
 /*
  * The gateway's planner and executor on a real marketplace cluster (15
- * mariadbd tablets, base port 37000, in a temp folder): the demo's steps 1
+ * mariadbd tablets, base port 10000, in a temp folder): the demo's steps 1
  * and 2 through the real `mariadb` client with their expected rows and the
  * shard queries `vexplain queries` reports, every routing case (unsharded,
  * vindex `=`/`IN`, scatter with ORDER BY/LIMIT/aggregates, pushed-down
@@ -441,6 +441,68 @@ Test(planner, prepared_statements)
     mysql_close(m);
 }
 
+/* sysbench and other connectors bind the result columns the prepare
+ * announces: a SELECT must describe them before its first execute. */
+Test(planner, prepare_describes_columns)
+{
+    MYSQL *m = mysql_init(NULL);
+    MYSQL_STMT *st;
+    MYSQL_RES *meta;
+    MYSQL_FIELD *f;
+    MYSQL_BIND pb, rb[2];
+    int cid = 6, got = 0;
+    char name[64];
+    unsigned long len = 0;
+    const char *q = "select cid, name from customer where cid = ?";
+    const char *ins = "insert into customer(cid, name) values (?, ?)";
+    cr_assert_not_null(mysql_real_connect(m, "127.0.0.1", "app", "app", "customer",
+                                          (unsigned)port, NULL, 0),
+                       "%s", mysql_error(m));
+    st = mysql_stmt_init(m);
+    cr_assert_eq(mysql_stmt_prepare(st, q, (unsigned long)strlen(q)), 0, "%s",
+                 mysql_stmt_error(st));
+    cr_assert_eq(mysql_stmt_field_count(st), 2);
+    meta = mysql_stmt_result_metadata(st);
+    cr_assert_not_null(meta);
+    f = mysql_fetch_fields(meta);
+    cr_expect_str_eq(f[0].name, "cid");
+    cr_expect_str_eq(f[1].name, "name");
+    mysql_free_result(meta);
+    /* bind before the first execute, as sysbench does */
+    memset(&pb, 0, sizeof(pb));
+    pb.buffer_type = MYSQL_TYPE_LONG;
+    pb.buffer = &cid;
+    memset(rb, 0, sizeof(rb));
+    rb[0].buffer_type = MYSQL_TYPE_LONG;
+    rb[0].buffer = &got;
+    rb[1].buffer_type = MYSQL_TYPE_STRING;
+    rb[1].buffer = name;
+    rb[1].buffer_length = sizeof(name);
+    rb[1].length = &len;
+    cr_assert_eq(mysql_stmt_bind_param(st, &pb), 0);
+    cr_assert_eq(mysql_stmt_bind_result(st, rb), 0);
+    cr_assert_eq(mysql_stmt_execute(st), 0, "%s", mysql_stmt_error(st));
+    cr_assert_eq(mysql_stmt_store_result(st), 0, "%s", mysql_stmt_error(st));
+    cr_assert_eq(mysql_stmt_fetch(st), 0, "%s", mysql_stmt_error(st));
+    cr_expect_eq(got, 6);
+    cr_expect(len == 6 && memcmp(name, "demmer", 6) == 0);
+    cr_expect_eq(mysql_stmt_fetch(st), MYSQL_NO_DATA);
+    cid = 1;
+    cr_assert_eq(mysql_stmt_execute(st), 0, "%s", mysql_stmt_error(st));
+    cr_assert_eq(mysql_stmt_store_result(st), 0, "%s", mysql_stmt_error(st));
+    cr_assert_eq(mysql_stmt_fetch(st), 0, "%s", mysql_stmt_error(st));
+    cr_expect(len == 6 && memcmp(name, "sougou", 6) == 0);
+    mysql_stmt_close(st);
+    /* a write announces no columns (and is not run by the prepare) */
+    st = mysql_stmt_init(m);
+    cr_assert_eq(mysql_stmt_prepare(st, ins, (unsigned long)strlen(ins)), 0, "%s",
+                 mysql_stmt_error(st));
+    cr_expect_eq(mysql_stmt_field_count(st), 0);
+    cr_expect_null(mysql_stmt_result_metadata(st));
+    mysql_stmt_close(st);
+    mysql_close(m);
+}
+
 static void put_rules(const char *json)
 {
     vr_topo_t *topo;
@@ -581,24 +643,25 @@ Test(planner, z_shard_down)
 
 /* ---- one cluster for the whole program ---- */
 
-/* Bring the marketplace up with base port `base` (gateway port base+999);
+/* Bring the marketplace up with base port `base` (gateway port base+999,
+ * status page base+998);
  * returns vrepl up's status and output. */
 static int up_at(int base, char **out)
 {
     vr_h_run(NULL, "rm -rf %s/mp && cp -r %s/examples/marketplace %s/mp && sed -i "
-                   "'s/\"base_port\": 17000/\"base_port\": %d/; s/\"port\": 15306/\"port\": %d/' "
-                   "%s/mp/cluster.json",
-             work, VR_SOURCE_DIR, work, base, base + 999, work);
+                   "'s/\"base_port\": 17000/\"base_port\": %d/; s/\"port\": 15306/\"port\": %d/; "
+                   "s/\"http_port\": 15001/\"http_port\": %d/' %s/mp/cluster.json",
+             work, VR_SOURCE_DIR, work, base, base + 999, base + 998, work);
     return vr_h_run(out, "%s up --config %s/mp/cluster.json --var %s/var", vr_h_vrepl_bin(), work,
                     work);
 }
 
 static int cluster_up(void)
 {
-    /* slots in 37000-39000 that do not overlap; a port taken (another run
-     * of this program, or some client's ephemeral port) makes vrepl up
+    /* two slots in 10000-11999, below Linux's ephemeral ports (32768
+     * and up); a port taken (another run of this program) makes vrepl up
      * start nothing, and the next slot is tried */
-    static const int slots[] = {37000, 38000, 37500, 37000, 38000, 37500};
+    static const int slots[] = {10000, 11000, 10000, 11000};
     char *out = NULL, *dir = vr_h_tmpdir("gwplan");
     size_t i;
     int rc = -1;
