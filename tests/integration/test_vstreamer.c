@@ -736,15 +736,22 @@ static void assert_same_lines(const char *want, const char *got)
     cr_assert(!*a && !*b, "different number of lines (at line %zu)", line);
 }
 
-Test(vstreamer, random_workload_matches_mariadb_binlog, .timeout = 120)
+/* A random workload on a server started with server_args: our decoding
+ * of its binlog file and of the network stream against mariadb-binlog's. */
+static void workload_matches_mariadb_binlog(const char *server_args)
 {
-    vr_h_server_t *srv = vr_h_server_start(NULL);
-    MYSQL *c = vr_h_connect(srv, NULL);
-    vr_vstream_opts_t o = opts_for(srv);
+    vr_h_server_opts_t so = {0};
+    vr_h_server_t *srv;
+    MYSQL *c;
+    vr_vstream_opts_t o;
     vr_vstream_t *s;
     char *start, *base, *path, *out = NULL, *want, *got_file, *got_net;
     size_t rows_file, rows_net;
     int rc;
+    so.extra_args = server_args;
+    srv = vr_h_server_start(&so);
+    c = vr_h_connect(srv, NULL);
+    o = opts_for(srv);
     vr_h_exec(c, "CREATE DATABASE t CHARACTER SET utf8mb4");
     vr_h_exec(c, "CREATE TABLE t.w (id INT PRIMARY KEY, a TINYINT, au TINYINT UNSIGNED,"
                  " b SMALLINT, c MEDIUMINT UNSIGNED, d INT, e BIGINT, eu BIGINT UNSIGNED,"
@@ -764,12 +771,18 @@ Test(vstreamer, random_workload_matches_mariadb_binlog, .timeout = 120)
         path = vr_xasprintf("%.*s/%s", (int)(strrchr(base, '/') - base), base, row[0]);
         mysql_free_result(res);
     }
+    /* a DDL in the file: a compressed QUERY event when compressing */
+    vr_h_exec(c, "ALTER TABLE t.w COMMENT 'rows of every type, written at random'");
     random_workload(c, 1500);
     vr_h_exec(c, "FLUSH BINARY LOGS"); /* close the file */
 
     rc = vr_h_run(&out, "mariadb-binlog --no-defaults --verbose --base64-output=DECODE-ROWS %s",
                   path);
     cr_assert_eq(rc, 0, "mariadb-binlog failed: %s", out);
+    if (server_args && strstr(server_args, "compress"))
+        cr_assert(strstr(out, "Write_compressed_rows") && strstr(out, "Update_compressed_rows") &&
+                      strstr(out, "Delete_compressed_rows") && strstr(out, "Query_compressed"),
+                  "the server did not compress its events");
     want = hash_lines(out);
 
     memset(&o.source, 0, sizeof(o.source));
@@ -798,6 +811,18 @@ Test(vstreamer, random_workload_matches_mariadb_binlog, .timeout = 120)
     free(start);
     mysql_close(c);
     vr_h_server_stop(srv);
+}
+
+Test(vstreamer, random_workload_matches_mariadb_binlog, .timeout = 120)
+{
+    workload_matches_mariadb_binlog(NULL);
+}
+
+/* log_bin_compress: the events come compressed (query text and row
+ * images), and decode to the same rows */
+Test(vstreamer, compressed_binlog_matches_mariadb_binlog, .timeout = 120)
+{
+    workload_matches_mariadb_binlog("--log-bin-compress=ON --log-bin-compress-min-len=10");
 }
 
 /* ---- resume --------------------------------------------------------------- */

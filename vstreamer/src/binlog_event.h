@@ -222,6 +222,19 @@ bool vr_bl_is_rows_event(uint8_t type);
 vr_code_t vr_bl_parse_rows(const vr_bl_format_t *f, const vr_bl_event_t *ev,
                            vr_bl_rows_t *r, vr_error_t *err);
 
+/*
+ * log_bin_compress: QUERY_COMPRESSED and the six compressed ROWS types
+ * become the event they compress (QUERY, WRITE/UPDATE/DELETE_ROWS v1 or
+ * v2): the part MariaDB compresses (a query's text; a rows event's row
+ * images, after the column bitmaps) is inflated into a buffer from a,
+ * the rest is copied.  The compressed part starts with one byte 0x8L (L:
+ * 1-4 bytes of uncompressed length follow, big-endian), then a zlib
+ * stream.  size, log_pos and the header fields stay the source's.
+ */
+bool vr_bl_is_compressed(uint8_t type);
+vr_code_t vr_bl_uncompress(const vr_bl_format_t *f, const vr_bl_event_t *ev, vr_arena_t *a,
+                           vr_bl_event_t *out, vr_error_t *err);
+
 /* Event type name for messages ("TABLE_MAP", "type 99"). */
 const char *vr_bl_type_name(uint8_t type);
 

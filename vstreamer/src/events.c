@@ -561,10 +561,6 @@ static vr_code_t dispatch(vr_vstream_t *s, const vr_bl_event_t *ev, vr_error_t *
     case VR_BL_START_ENCRYPTION:
         return vr_errorf(err, VR_UNSUPPORTED, "encrypted binlog files are not supported");
     default:
-        if (ev->type >= VR_BL_QUERY_COMPRESSED && ev->type <= VR_BL_DELETE_ROWS_COMPRESSED)
-            return vr_errorf(err, VR_UNSUPPORTED, "compressed binlog event %s "
-                             "(log_bin_compress) is not supported",
-                             vr_bl_type_name(ev->type));
         if (ev->flags & LOG_EVENT_IGNORABLE_F)
             return VR_OK;
         return vr_errorf(err, VR_UNSUPPORTED, "unsupported binlog event %s",
@@ -580,6 +576,8 @@ vr_code_t vr_vs_process(vr_vstream_t *s, const uint8_t *data, size_t len,
     s->stats.events++;
     s->stats.bytes += len;
     if ((rc = vr_bl_event_parse(&s->fmt, data, len, &ev, err)) != VR_OK ||
+        (vr_bl_is_compressed(ev.type) &&
+         (rc = vr_bl_uncompress(&s->fmt, &ev, s->ev_arena, &ev, err)) != VR_OK) ||
         (rc = dispatch(s, &ev, err)) != VR_OK) {
         if (s->tx.open)
             vr_error_prefix(err, "in transaction %s (%s end_log_pos %u)",
