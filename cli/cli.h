@@ -14,6 +14,7 @@
 #include "vr_gateway.h"
 #include "vr_topo.h"
 #include "vr_vschema.h"
+#include "vr_workflow.h"
 
 typedef struct vr_cli_cmd {
     const char *name;
@@ -31,9 +32,12 @@ vr_topo_t *vr_cli_open_topo(const char *cmd, const char *var);
 /* "ks.name" -> ks, name (pointers into buf, a copy of s); false when s
  * is not of that form. */
 bool vr_cli_split_dot(const char *s, char *buf, size_t size, char **left, char **right);
-/* Validate vs together with every other keyspace's VSchema in the
- * topology (vs replaces its own keyspace's). */
-vr_code_t vr_cli_check_vschema(vr_topo_t *topo, vr_vschema_t *vs, vr_error_t *err);
+/* Print a library's progress line on stdout (a vr_cluster_say_fn and a
+ * vr_workflow_say_fn; flushed: the commands that use it run long). */
+void vr_cli_say(void *ctx, const char *line);
+/* Progress lines to stdout, errors as "vrepl <cmd>: <message>" on stderr
+ * (cmd is borrowed; it must outlive the report). */
+vr_workflow_report_t vr_cli_report(const char *cmd);
 
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);

@@ -1,6 +1,7 @@
 /*
  * cli_util.c - what several subcommands share: the var folder, opening
- * the topology with a user-facing error, VSchema checks across keyspaces.
+ * the topology with a user-facing error, progress lines and errors of the
+ * library calls printed for the user.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,38 +33,23 @@ vr_topo_t *vr_cli_open_topo(const char *cmd, const char *var)
     return topo;
 }
 
-/* Every keyspace's VSchema from the topology, with ks's replaced by mine. */
-vr_code_t vr_cli_check_vschema(vr_topo_t *topo, vr_vschema_t *mine, vr_error_t *err)
+void vr_cli_say(void *ctx, const char *line)
 {
-    char **names = NULL;
-    size_t n = 0, i, m = 0;
-    vr_vschema_t **all = NULL;
-    vr_code_t rc;
-
-    if ((rc = vr_topo_list_keyspaces(topo, &names, &n, err)) != VR_OK)
-        return rc;
-    all = vr_xcalloc(n + 1, sizeof(*all));
-    all[m++] = mine;
-    for (i = 0; i < n && rc == VR_OK; i++) {
-        char *json = NULL;
-        if (strcmp(names[i], vr_vschema_keyspace(mine)) == 0)
-            continue;
-        if (vr_topo_get_vschema(topo, names[i], &json, NULL) != VR_OK)
-            continue;
-        rc = vr_vschema_parse(names[i], json, &all[m], err);
-        free(json);
-        if (rc == VR_OK)
-            m++;
-    }
-    if (rc == VR_OK)
-        rc = vr_vschema_validate_cluster((const vr_vschema_t *const *)all, m, err);
-    for (i = 1; i < m; i++)
-        vr_vschema_free(all[i]);
-    free(all);
-    vr_topo_strv_free(names, n);
-    return rc;
+    (void)ctx;
+    printf("%s\n", line);
+    fflush(stdout);
 }
 
+static void cli_fail_cb(void *ctx, const vr_error_t *err)
+{
+    vr_cli_fail((const char *)ctx, "%s", err->msg);
+}
+
+vr_workflow_report_t vr_cli_report(const char *cmd)
+{
+    vr_workflow_report_t rep = {vr_cli_say, cli_fail_cb, (void *)cmd};
+    return rep;
+}
 
 bool vr_cli_split_dot(const char *s, char *buf, size_t size, char **left, char **right)
 {

@@ -13,13 +13,6 @@
 #include "vr_common.h"
 #include "vr_topo.h"
 
-static void say_stdout(void *ctx, const char *line)
-{
-    (void)ctx;
-    printf("%s\n", line);
-    fflush(stdout);
-}
-
 int cmd_up(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
@@ -53,7 +46,7 @@ int cmd_up(int argc, char **argv)
     vr_error_clear(&err);
     if (vr_cluster_config_load(config, var, &cfg, &err) != VR_OK)
         return vr_cli_fail("up", "%s", err.msg);
-    if (vr_cluster_up(cfg, say_stdout, NULL, &changed, &err) != VR_OK) {
+    if (vr_cluster_up(cfg, vr_cli_say, NULL, &changed, &err) != VR_OK) {
         vr_cluster_config_free(cfg);
         return vr_cli_fail("up", "%s", err.msg);
     }
@@ -96,7 +89,7 @@ int cmd_down(int argc, char **argv)
         char *sargv[] = {"serve", "--stop", "--var", (char *)var, NULL};
         cmd_serve(4, sargv);
     }
-    if (vr_cluster_down(var, purge, say_stdout, NULL, &err) != VR_OK)
+    if (vr_cluster_down(var, purge, vr_cli_say, NULL, &err) != VR_OK)
         return vr_cli_fail("down", "%s", err.msg);
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "vr_common.h"
 #include "vr_topo.h"
 #include "vr_vschema.h"
+#include "vr_workflow.h"
 
 static char *slurp(const char *path, vr_error_t *err)
 {
@@ -150,7 +151,7 @@ int cmd_apply_vschema(int argc, char **argv)
         goto out;
     }
     if (vr_vschema_parse(ks, json, &vs, &err) != VR_OK ||
-        vr_cli_check_vschema(topo, vs, &err) != VR_OK) {
+        vr_workflow_check_vschema(topo, vs, &err) != VR_OK) {
         status = vr_cli_fail("apply-vschema", "%s", err.msg);
         goto out;
     }
