@@ -22,6 +22,7 @@ int cmd_materialize(int argc, char **argv)
                                          {"create-table", no_argument, NULL, 'c'},
                                          {"reference", no_argument, NULL, 'r'},
                                          {"primary-vindex", required_argument, NULL, 'p'},
+                                         {"tablet-types", required_argument, NULL, 't'},
                                          {"var", required_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -36,21 +37,24 @@ int cmd_materialize(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:crp:v:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:crp:t:v:h", opts, NULL)) != -1) {
         switch (c) {
         case 'w': o.workflow = optarg; break;
         case 'c': o.create_table = true; break;
         case 'r': o.reference = true; break;
         case 'p': o.primary_vindex = optarg; break;
+        case 't': o.tablet_types = optarg; break;
         case 'v': var = optarg; break;
         case 'h':
             printf("usage: vrepl materialize [--workflow NAME] [--create-table] [--reference]\n"
-                   "                         [--primary-vindex COL:VINDEX]\n"
+                   "                         [--primary-vindex COL:VINDEX] [--tablet-types TYPES]\n"
                    "                         SOURCE_KS.TABLE|'SELECT ... FROM SOURCE_KS.TABLE ...' "
                    "TARGET_KS.TABLE\n"
                    "Create the streams that keep TARGET_KS.TABLE a copy of SOURCE_KS.TABLE:\n"
                    "--reference copies the whole table to every target shard; otherwise each\n"
-                   "target shard gets its keyrange's rows by the target's primary vindex.\n");
+                   "target shard gets its keyrange's rows by the target's primary vindex.\n"
+                   "--tablet-types rdonly (or replica,primary, in_order:...) makes the streams\n"
+                   "read from those tablets of the source, not its primaries.\n");
             return 0;
         default: return 2;
         }

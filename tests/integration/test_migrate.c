@@ -177,8 +177,18 @@ Test(migrate, reads_then_writes_with_reverse_stream)
     /* streams both ways (product -> customer reference copy, customer ->
      * product rollup) on an idle cluster: only heartbeats and a position
      * save a second per stream, not updates feeding each other */
-    ok("materialize --reference --create-table product.product customer.product", NULL);
+    fails("materialize --tablet-types rdonly,spare --reference product.product customer.product",
+          "--tablet-types rdonly,spare: 'spare' is not a tablet type");
+    ok("materialize --tablet-types in_order:rdonly,primary --reference --create-table "
+       "product.product customer.product", NULL);
     cr_assert(vr_h_wait_query(c80, "2\n", 30000, "select count(*) from product"));
+    {   /* the copy reads product's rdonly tablet */
+        MYSQL *r0 = tablet("product", "0", VR_TABLET_RDONLY);
+        cr_assert(vr_h_wait_query(r0, "1\n", 30000, "%s",
+                                  "select count(*) > 0 from information_schema.processlist "
+                                  "where command like 'Binlog Dump%'"));
+        mysql_close(r0);
+    }
     {
         char *g0 = vr_h_scalar(p0, "select substring_index(@@gtid_binlog_pos, '-', -1)"), *g1;
         long d;

@@ -79,6 +79,9 @@ typedef struct vr_materialize_opts {
                                    primary (like the source, or from the
                                    select's columns and group by) */
     bool reference;             /* every target shard gets every row */
+    const char *tablet_types;   /* what the streams read from: "rdonly",
+                                   "in_order:replica,primary", ... (the
+                                   tablet_types column); NULL: primaries */
 } vr_materialize_opts_t;
 
 /* A checked materialize: the select parsed, defaults filled in. */

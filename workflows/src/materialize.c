@@ -22,7 +22,7 @@
 #include "wf_internal.h"
 
 struct vr_materialize {
-    char *workflow, *primary_vindex;
+    char *workflow, *primary_vindex, *tablet_types;
     vr_sql_stmt_t *select; /* the select form, its table unqualified */
     bool create_table, reference;
     char *src_ks, *src_table, *dst_ks, *dst_table;
@@ -307,7 +307,20 @@ vr_code_t vr_materialize_new(const vr_materialize_opts_t *o, vr_materialize_t **
         return vr_errorf(err, VR_INVALID, "materialize: no target KEYSPACE.TABLE");
     if (!o->select && (!given(o->source_keyspace) || !given(o->source_table)))
         return vr_errorf(err, VR_INVALID, "materialize: no source KEYSPACE.TABLE or select");
+    if (given(o->tablet_types)) { /* checked now, not by the engine later */
+        char buf[128], *tok, *save = NULL;
+        const char *t = strncmp(o->tablet_types, "in_order:", 9) == 0 ? o->tablet_types + 9
+                                                                        : o->tablet_types;
+        vr_tablet_type_t type;
+        snprintf(buf, sizeof(buf), "%s", t);
+        for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+            if (vr_tablet_type_parse(tok, &type, NULL) != VR_OK)
+                return vr_errorf(err, VR_INVALID,
+                                 "--tablet-types %s: '%s' is not a tablet type (primary, "
+                                 "replica, rdonly)", o->tablet_types, tok);
+    }
     a = vr_xcalloc(1, sizeof(*a));
+    a->tablet_types = given(o->tablet_types) ? vr_xstrdup(o->tablet_types) : NULL;
     a->create_table = o->create_table;
     a->reference = o->reference;
     a->primary_vindex = o->primary_vindex ? vr_xstrdup(o->primary_vindex) : NULL;
@@ -336,6 +349,7 @@ void vr_materialize_free(vr_materialize_t *m)
     vr_sql_free(m->select);
     free(m->workflow);
     free(m->primary_vindex);
+    free(m->tablet_types);
     free(m->src_ks);
     free(m->src_table);
     free(m->dst_ks);
@@ -380,6 +394,7 @@ static vr_code_t add_stream(const vr_tablet_t *dst, const vr_materialize_t *a, c
     row.state = VR_VREPL_INIT;
     row.db_name = (char *)dst->db_name;
     row.workflow_type = VR_WORKFLOW_MATERIALIZE;
+    row.tablet_types = a->tablet_types;
     row.time_updated = (int64_t)time(NULL);
     rc = vr_vt_create(c, err);
     if (rc == VR_OK)
