@@ -36,6 +36,13 @@ typedef enum {
 const char *vr_tablet_type_name(vr_tablet_type_t t);
 /* Accepts the names above (case-insensitive) and "master" for primary. */
 vr_code_t vr_tablet_type_parse(const char *s, vr_tablet_type_t *out, vr_error_t *err);
+/* A tablet_types list as _vt.vreplication holds it: "rdonly",
+ * "replica,primary", Vitess's "in_order:rdonly,primary" (in order either
+ * way); "" or NULL is no types (*n = 0).  VR_INVALID names the word that
+ * is not a tablet type.  types holds VR_TABLET_TYPES_MAX. */
+#define VR_TABLET_TYPES_MAX 8
+vr_code_t vr_tablet_types_parse(const char *s, vr_tablet_type_t *types, size_t *n,
+                                vr_error_t *err);
 
 #define VR_NAME_MAX 64
 #define VR_PATH_MAX 512

@@ -160,6 +160,32 @@ vr_code_t vr_tablet_type_parse(const char *s, vr_tablet_type_t *out, vr_error_t 
                      S(s));
 }
 
+vr_code_t vr_tablet_types_parse(const char *s, vr_tablet_type_t *types, size_t *n,
+                                vr_error_t *err)
+{
+    const char *p = s && strncmp(s, "in_order:", 9) == 0 ? s + 9 : s;
+    *n = 0;
+    while (p && *p) {
+        char word[32];
+        size_t len = strcspn(p, ", ");
+        if (len && len < sizeof(word)) {
+            memcpy(word, p, len);
+            word[len] = '\0';
+            if (*n == VR_TABLET_TYPES_MAX ||
+                vr_tablet_type_parse(word, &types[*n], NULL) != VR_OK)
+                return vr_errorf(err, VR_INVALID, "tablet types %s: '%s' is not a tablet type "
+                                                  "(primary, replica, rdonly)", s, word);
+            (*n)++;
+        } else if (len) {
+            return vr_errorf(err, VR_INVALID, "tablet types %s: '%.*s' is not a tablet type "
+                                              "(primary, replica, rdonly)", s, (int)len, p);
+        }
+        p += len;
+        p += strspn(p, ", ");
+    }
+    return VR_OK;
+}
+
 /* ---- ordering ----------------------------------------------------------- */
 
 static size_t norm_len(const uint8_t *p, size_t len)

@@ -178,7 +178,7 @@ Test(migrate, reads_then_writes_with_reverse_stream)
      * product rollup) on an idle cluster: only heartbeats and a position
      * save a second per stream, not updates feeding each other */
     fails("materialize --tablet-types rdonly,spare --reference product.product customer.product",
-          "--tablet-types rdonly,spare: 'spare' is not a tablet type");
+          "--tablet-types: tablet types rdonly,spare: 'spare' is not a tablet type");
     ok("materialize --tablet-types in_order:rdonly,primary --reference --create-table "
        "product.product customer.product", NULL);
     cr_assert(vr_h_wait_query(c80, "2\n", 30000, "select count(*) from product"));

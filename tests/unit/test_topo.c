@@ -152,6 +152,29 @@ Test(topo, tablet_types)
     FAILS(vr_tablet_type_parse(NULL, &t, &err), VR_INVALID);
 }
 
+/* tablet_types lists as _vt.vreplication holds them */
+Test(topo, tablet_types_lists)
+{
+    vr_tablet_type_t ts[VR_TABLET_TYPES_MAX];
+    size_t n = 99;
+
+    OK(vr_tablet_types_parse("in_order:rdonly, replica,primary", ts, &n, &err));
+    cr_assert_eq(n, 3);
+    cr_assert(ts[0] == VR_TABLET_RDONLY && ts[1] == VR_TABLET_REPLICA &&
+              ts[2] == VR_TABLET_PRIMARY);
+    OK(vr_tablet_types_parse("REPLICA", ts, &n, &err));
+    cr_assert(n == 1 && ts[0] == VR_TABLET_REPLICA);
+    OK(vr_tablet_types_parse("", ts, &n, &err));
+    cr_assert_eq(n, 0);
+    OK(vr_tablet_types_parse(NULL, ts, &n, &err));
+    cr_assert_eq(n, 0);
+    FAILS(vr_tablet_types_parse("rdonly,spare", ts, &n, &err), VR_INVALID);
+    cr_assert_str_eq(err.msg, "tablet types rdonly,spare: 'spare' is not a tablet type "
+                              "(primary, replica, rdonly)");
+    OK(vr_tablet_types_parse("in_order:", ts, &n, &err));
+    cr_assert_eq(n, 0);
+}
+
 /* ---- keyspaces and shards ----------------------------------------------- */
 
 Test(topo, keyspaces)

@@ -110,34 +110,25 @@ static void source_of_tablet(const vr_tablet_t *t, const char *db, vr_vstream_so
 static vr_code_t pick_source(vr_topo_t *topo, const char *ks, const char *shard,
                              const char *types, vr_tablet_t *out, vr_error_t *err)
 {
-    char buf[128], *tok, *save = NULL;
+    vr_tablet_type_t want[VR_TABLET_TYPES_MAX];
     vr_tablet_t *tabs = NULL;
-    size_t n = 0, i;
+    size_t n = 0, nwant = 0, i, k;
     vr_code_t rc;
 
-    if (!types || !*types)
+    if ((rc = vr_tablet_types_parse(types, want, &nwant, err)) != VR_OK)
+        return rc;
+    if (nwant == 0)
         return vr_topo_get_primary(topo, ks, shard, out, err);
-    snprintf(buf, sizeof(buf), "%s", strncmp(types, "in_order:", 9) == 0 ? types + 9 : types);
     if ((rc = vr_topo_list_tablets(topo, ks, shard, &tabs, &n, err)) != VR_OK)
         return rc;
-    rc = VR_NOT_FOUND;
-    for (tok = strtok_r(buf, ", ", &save); tok && rc == VR_NOT_FOUND;
-         tok = strtok_r(NULL, ", ", &save)) {
-        vr_tablet_type_t want;
-        if (vr_tablet_type_parse(tok, &want, NULL) != VR_OK) {
-            rc = vr_errorf(err, VR_INVALID,
-                           "tablet_types '%s': '%s' is not a tablet type (primary, replica, "
-                           "rdonly)", types, tok);
-            break;
-        }
-        for (i = 0; i < n && rc == VR_NOT_FOUND; i++)
-            if (tabs[i].type == want && strcmp(tabs[i].state, "serving") == 0) {
+    rc = vr_errorf(err, VR_NOT_FOUND, "no serving tablet of types %s in %s/%s", types, ks, shard);
+    for (k = 0; k < nwant && rc != VR_OK; k++)
+        for (i = 0; i < n && rc != VR_OK; i++)
+            if (tabs[i].type == want[k] && strcmp(tabs[i].state, "serving") == 0) {
                 *out = tabs[i];
+                vr_error_clear(err);
                 rc = VR_OK;
             }
-    }
-    if (rc == VR_NOT_FOUND)
-        vr_errorf(err, VR_NOT_FOUND, "no serving tablet of types %s in %s/%s", types, ks, shard);
     free(tabs);
     return rc;
 }

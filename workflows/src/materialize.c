@@ -308,16 +308,10 @@ vr_code_t vr_materialize_new(const vr_materialize_opts_t *o, vr_materialize_t **
     if (!o->select && (!given(o->source_keyspace) || !given(o->source_table)))
         return vr_errorf(err, VR_INVALID, "materialize: no source KEYSPACE.TABLE or select");
     if (given(o->tablet_types)) { /* checked now, not by the engine later */
-        char buf[128], *tok, *save = NULL;
-        const char *t = strncmp(o->tablet_types, "in_order:", 9) == 0 ? o->tablet_types + 9
-                                                                        : o->tablet_types;
-        vr_tablet_type_t type;
-        snprintf(buf, sizeof(buf), "%s", t);
-        for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
-            if (vr_tablet_type_parse(tok, &type, NULL) != VR_OK)
-                return vr_errorf(err, VR_INVALID,
-                                 "--tablet-types %s: '%s' is not a tablet type (primary, "
-                                 "replica, rdonly)", o->tablet_types, tok);
+        vr_tablet_type_t types[VR_TABLET_TYPES_MAX];
+        size_t n;
+        if ((rc = vr_tablet_types_parse(o->tablet_types, types, &n, err)) != VR_OK)
+            return vr_error_prefix(err, "--tablet-types");
     }
     a = vr_xcalloc(1, sizeof(*a));
     a->tablet_types = given(o->tablet_types) ? vr_xstrdup(o->tablet_types) : NULL;
