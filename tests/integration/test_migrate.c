@@ -6,6 +6,8 @@
  * through the gateway lands on merchant/-80, comes back to customer/80-
  * through the reverse stream, and reaches the product.sales rollup.
  * vrepl serve's status page then shows the frozen and reverse streams.
+ * Then writes go back (migrate-writes of the reverse workflow), and the
+ * forward streams resume.
  * Before that, an idle cluster whose streams go both ways stays idle.
  * Also: the refusals a user meets on the way (writes before reads, a
  * rollup that is not a copy, a frozen workflow started again).
@@ -320,6 +322,33 @@ Test(migrate, reads_then_writes_with_reverse_stream)
     s = http_get("/nope");
     cr_assert(strstr(s, "HTTP/1.1 404"), "%s", s);
     free(s);
+
+    /* and back: reads, then writes of the reverse workflow move to customer,
+     * which resumes the frozen forward streams where customer is now */
+    ok("migrate-reads --tablet-type rdonly customer.orders_merchant_reverse",
+       "orders@rdonly -> customer.orders");
+    ok("migrate-reads --tablet-type replica customer.orders_merchant_reverse", NULL);
+    ok("migrate-writes customer.orders_merchant_reverse", "resumed stream");
+    ok("workflow show merchant.orders_merchant", "state=Running");
+    ok("workflow show customer.orders_merchant_reverse", "message: FROZEN");
+    usleep(500 * 1000);
+    s = shards_of(gw, "insert into orders(oid, cid, mname, pid, price) values(6, 1, 'newegg', 2, 5)");
+    cr_assert(strstr(s, "customer\t-80\tinsert into orders"), "%s", s);
+    cr_assert_null(strstr(s, "merchant"), "%s", s);
+    free(s);
+    {
+        MYSQL *m80b = tablet("merchant", "80-", VR_TABLET_PRIMARY);
+        cr_assert(vr_h_wait_query(m80b, "6\t1\tnewegg\t2\t5\n", 30000,
+                                  "select * from orders where oid = 6"));
+        mysql_close(m80b);
+    }
+    cr_assert(vr_h_wait_query(p0, "1\t2\t110\n2\t3\t40\n", 30000, "select * from sales order by pid"));
+    cr_assert_neq(vr_h_try_exec(gw, "insert into merchant.orders(oid, cid, mname, pid, price) "
+                                    "values (10, 6, 'monoprice', 1, 1)"), 0,
+                  "merchant.orders took a write after writes went back");
+    cr_assert(strstr(mysql_error(gw), "disallowed due to rule: enforce denied tables"), "%s",
+              mysql_error(gw));
+    vr_h_exec(gw, "insert into customer.orders(oid, cid, mname, pid, price) values (11, 6, 'newegg', 1, 1)");
 
     /* a tablet type that is not one stops the stream with an error saying so */
     vr_h_exec(p0, "update _vt.vreplication set tablet_types = 'bogus' where workflow = 'orders_product'");

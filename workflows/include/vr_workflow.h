@@ -202,13 +202,17 @@ typedef struct vr_migrate_writes_opts {
  *   3. wait until every stream has applied its source up to there;
  *   4. freeze the streams (Stopped, message "FROZEN": nothing restarts
  *      them), read each target primary's position;
- *   5. route the table's name to the copy for primaries ("table" ->
- *      "KS.table");
+ *   5. take the tables off the copy's denied lists (a migration the
+ *      other way put them there), route the table's name to the copy for
+ *      primaries ("table" -> "KS.table");
  *   6. create the reverse workflow WF_reverse on the source primaries,
  *      one stream per (source shard, target shard), starting at the
  *      target positions of step 4, filtered to each source shard by the
  *      source table's primary vindex: the source table stays current for
  *      whatever still reads it (other workflows, queries naming it).
+ *      Switching back is the same call on the reverse workflow (reads
+ *      first, as always): its partner WF, frozen, is resumed instead,
+ *      each stream from its source shard's position of step 4.
  * A failure before step 4 takes the denial back and changes nothing else
  * (errors from step 1 on read "KS.WF: ...").  Queries that name the
  * source table with its keyspace ("customer.orders") are not rerouted:

@@ -384,6 +384,8 @@ void vr_workflow_reverse_filter(const vr_vschema_t *src_vs, const char *src_tabl
     }
 }
 
+static void partner_name(const char *name, char *out, size_t size);
+
 static vr_code_t add_reverse(const mg_wf_t *w, const mg_src_t *s, const vr_vschema_t *src_vs,
                              const char *dst_shard, const vr_gtid_set_t *start, int64_t *id,
                              vr_error_t *err)
@@ -406,7 +408,7 @@ static vr_code_t add_reverse(const mg_wf_t *w, const mg_src_t *s, const vr_vsche
     }
     vr_binlog_source_format(&bs, &text);
     vr_vrepl_pos_format(start, &pos);
-    snprintf(name, sizeof(name), "%s_reverse", w->name);
+    partner_name(w->name, name, sizeof(name));
     memset(&row, 0, sizeof(row));
     row.workflow = name;
     row.source = text.data;
@@ -463,6 +465,111 @@ static vr_code_t target_positions(const mg_wf_t *w, vr_tablet_t *dst, vr_gtid_se
         (*n)++;
         mysql_close(c);
     }
+    return rc;
+}
+
+/* The workflow that carries writes the other way: "wf_reverse" for "wf",
+ * "wf" for "wf_reverse". */
+static void partner_name(const char *name, char *out, size_t size)
+{
+    size_t n = strlen(name), k = strlen("_reverse");
+    if (n > k && strcmp(name + n - k, "_reverse") == 0)
+        snprintf(out, size, "%.*s", (int)(n - k), name);
+    else
+        snprintf(out, size, "%s_reverse", name);
+}
+
+/* Switching back: the partner workflow (in the source keyspace, reading
+ * this one's target keyspace) was frozen by the previous migrate-writes.
+ * Resume each of its streams at its source shard's position now (dst and
+ * dpos: this workflow's targets, the partner's sources).  VR_NOT_FOUND
+ * when there is no partner. */
+static vr_code_t resume_partner(vr_topo_t *topo, const mg_wf_t *w, const vr_tablet_t *dst,
+                                const vr_gtid_set_t *dpos, size_t ndst,
+                                const vr_workflow_report_t *rep, vr_error_t *err)
+{
+    char pname[2 * VR_NAME_MAX];
+    mg_wf_t p;
+    size_t i, j;
+    vr_code_t rc;
+
+    partner_name(w->name, pname, sizeof(pname));
+    if ((rc = wf_load(topo, w->src_ks, pname, &p, err)) != VR_OK)
+        return rc;
+    if (!p.frozen || strcmp(p.src_ks, w->ks) != 0)
+        rc = vr_errorf(err, VR_STATE, "workflow %s.%s exists and is not the frozen copy of %s "
+                                      "into %s: delete it or give this workflow another name",
+                       w->src_ks, pname, w->ks, w->src_ks);
+    for (i = 0; i < p.nstreams && rc == VR_OK; i++) {
+        const mg_stream_t *st = &p.streams[i];
+        vr_buf_t q = VR_BUF_INIT, pos = VR_BUF_INIT;
+        MYSQL *c;
+        for (j = 0; j < ndst && strcmp(dst[j].shard, st->src_shard) != 0; j++)
+            ;
+        if (j == ndst) {
+            rc = vr_errorf(err, VR_NOT_FOUND, "stream %lld of %s.%s reads %s/%s, which this "
+                                              "workflow does not write",
+                           (long long)st->row.id, w->src_ks, pname, w->ks, st->src_shard);
+            break;
+        }
+        vr_vrepl_pos_format(&dpos[j], &pos);
+        vr_buf_puts(&q, "update _vt.vreplication set pos = ");
+        vr_buf_put_sql_string(&q, pos.data ? pos.data : "", pos.len);
+        vr_buf_printf(&q, ", state = 'Running', message = '' where id = %lld",
+                      (long long)st->row.id);
+        if (!(c = vr_tablet_connect(&st->dst, NULL, err)))
+            rc = err->code;
+        else
+            rc = vr_tablet_exec(c, q.data, err);
+        if (c)
+            mysql_close(c);
+        if (rc == VR_OK)
+            vr_wf_say(rep, "resumed stream %lld on %s/%s: %s/%s -> %s, from %s", (long long)st->row.id,
+                      w->src_ks, st->dst.shard, w->ks, st->src_shard, p.tables[0].dst,
+                      pos.data ? pos.data : "");
+        vr_buf_free(&q);
+        vr_buf_free(&pos);
+    }
+    wf_free(&p);
+    return rc;
+}
+
+/* Writes to the workflow's tables are the copy's now: take them off the
+ * denied lists of the copy's primaries (a previous migrate-writes the
+ * other way put them there). */
+static vr_code_t allow_writes(vr_topo_t *topo, const mg_wf_t *w, const vr_workflow_report_t *rep,
+                              vr_error_t *err)
+{
+    char **shards = NULL;
+    size_t nshards = 0, i, j, k, removed = 0;
+    vr_code_t rc;
+
+    if ((rc = vr_topo_list_shards(topo, w->ks, &shards, &nshards, err)) != VR_OK)
+        return rc;
+    for (i = 0; i < nshards && rc == VR_OK; i++) {
+        char **denied = NULL;
+        const char *keep[MAX_TABLES * 2];
+        size_t n = 0, nkeep = 0;
+        if ((rc = vr_topo_get_denied_tables(topo, w->ks, shards[i], VR_TABLET_PRIMARY, &denied,
+                                            &n, err)) != VR_OK)
+            break;
+        for (j = 0; j < n && nkeep < VR_ARRAY_LEN(keep); j++) {
+            for (k = 0; k < w->ntables && strcmp(w->tables[k].dst, denied[j]) != 0; k++)
+                ;
+            if (k == w->ntables)
+                keep[nkeep++] = denied[j];
+        }
+        if (nkeep < n) {
+            rc = vr_topo_set_denied_tables(topo, w->ks, shards[i], VR_TABLET_PRIMARY, keep, nkeep,
+                                           err);
+            removed++;
+        }
+        vr_topo_strv_free(denied, n);
+    }
+    if (rc == VR_OK && removed)
+        vr_wf_say(rep, "writes to %s are allowed again on %zu primar%s of %s", w->tables[0].dst,
+                  removed, removed == 1 ? "y" : "ies", w->ks);
+    vr_topo_strv_free(shards, nshards);
     return rc;
 }
 
@@ -566,9 +673,15 @@ static vr_code_t migrate_writes(vr_topo_t *topo, mg_wf_t *w, int timeout_s,
         goto out;
     }
     /* 5: primaries' traffic to the copy */
-    if ((rc = edit_rules(topo, w, "", false, rep, err)) != VR_OK)
+    if ((rc = allow_writes(topo, w, rep, err)) != VR_OK ||
+        (rc = edit_rules(topo, w, "", false, rep, err)) != VR_OK)
         goto out;
-    /* 6: the reverse workflow, from the positions of step 4 */
+    /* 6: the reverse workflow, from the positions of step 4: the frozen
+     * one when switching back, else new streams */
+    if ((rc = resume_partner(topo, w, dst, dpos, ndst, rep, err)) != VR_NOT_FOUND)
+        goto out;
+    vr_error_clear(err);
+    rc = VR_OK;
     for (i = 0; i < nshards && rc == VR_OK; i++)
         for (j = 0; j < ndst && rc == VR_OK; j++) {
             int64_t id = 0;
@@ -653,9 +766,12 @@ vr_code_t vr_migrate_writes(vr_topo_t *topo, const vr_migrate_writes_opts_t *o,
     if ((rc = wf_load(topo, ks, name, &w, err)) == VR_OK) {
         if ((rc = migrate_writes(topo, &w, o->timeout_s, rep, err)) != VR_OK)
             vr_error_prefix(err, "%s.%s", ks, name);
-        else
-            vr_wf_say(rep, "writes of workflow %s.%s now go to %s; %s_reverse keeps %s current",
-                      ks, name, ks, name, w.src_ks);
+        else {
+            char pname[2 * VR_NAME_MAX];
+            partner_name(name, pname, sizeof(pname));
+            vr_wf_say(rep, "writes of workflow %s.%s now go to %s; %s keeps %s current", ks, name,
+                      ks, pname, w.src_ks);
+        }
         wf_free(&w);
     }
     vr_topo_unlock(topo, lock, owner, NULL);
