@@ -360,44 +360,28 @@ bool vr_bl_is_compressed(uint8_t type)
 }
 
 /* Where a compressed event's compressed part starts (an offset in its
- * body), and the type it compresses. */
+ * body), and the type it compresses: the uncompressed event's own parser
+ * finds it, since everything before it is laid out alike. */
 static vr_code_t compressed_at(const vr_bl_format_t *f, const vr_bl_event_t *ev, size_t *at,
                                uint8_t *type, vr_error_t *err)
 {
-    const uint8_t *b = ev->body;
-    size_t len = ev->body_len;
+    vr_bl_event_t as = *ev;
+    vr_code_t rc;
     if (ev->type == VR_BL_QUERY_COMPRESSED) {
-        size_t ph = f->post_header[ev->type] ? f->post_header[ev->type] : 13;
-        if (ph < 13 || len < ph)
-            return corrupt(err, ev->type, "too short");
-        *at = ph + rd_u16(b + 11) + b[8] + 1; /* status vars, db name and its NUL */
-        *type = VR_BL_QUERY;
+        vr_bl_query_t q;
+        as.type = *type = VR_BL_QUERY;
+        if ((rc = vr_bl_parse_query(f, &as, &q, err)) != VR_OK)
+            return rc;
+        *at = (size_t)((const uint8_t *)q.sql - ev->body);
     } else {
-        bool v2 = ev->type >= VR_BL_WRITE_ROWS_COMPRESSED_V1 + 3;
-        rd_cur_t c = {b, b + len};
-        size_t ph = f->post_header[ev->type] ? f->post_header[ev->type] : (v2 ? 10 : 8), bm;
-        uint64_t ncols;
-        *type = (uint8_t)(v2 ? VR_BL_WRITE_ROWS_V2 + (ev->type - VR_BL_WRITE_ROWS_COMPRESSED_V1 - 3)
-                             : VR_BL_WRITE_ROWS_V1 + (ev->type - VR_BL_WRITE_ROWS_COMPRESSED_V1));
-        if (!rd_need(&c, ph))
-            return corrupt(err, ev->type, "too short");
-        c.p += ph;
-        if (v2) {
-            uint16_t extra;
-            if (!rd_need(&c, 2) || (extra = rd_u16(c.p)) < 2 || !rd_need(&c, extra))
-                return corrupt(err, ev->type, "bad extra-data length");
-            c.p += extra;
-        }
-        if (!rd_packed(&c, &ncols) || ncols == 0 || ncols > VR_BL_MAX_COLUMNS)
-            return corrupt(err, ev->type, "bad column count");
-        bm = (size_t)(ncols + 7) / 8;
-        if (*type == VR_BL_UPDATE_ROWS_V1 || *type == VR_BL_UPDATE_ROWS_V2)
-            bm *= 2;
-        if (!rd_need(&c, bm))
-            return corrupt(err, ev->type, "column bitmap past its end");
-        *at = (size_t)(c.p + bm - b);
+        unsigned k = ev->type - VR_BL_WRITE_ROWS_COMPRESSED_V1; /* 0-2 v1, 3-5 v2 */
+        vr_bl_rows_t r;
+        as.type = *type = (uint8_t)(k < 3 ? VR_BL_WRITE_ROWS_V1 + k : VR_BL_WRITE_ROWS_V2 + k - 3);
+        if ((rc = vr_bl_parse_rows(f, &as, &r, err)) != VR_OK)
+            return rc;
+        *at = (size_t)(r.rows - ev->body);
     }
-    if (*at >= len)
+    if (*at >= ev->body_len)
         return corrupt(err, ev->type, "no compressed part");
     return VR_OK;
 }
