@@ -40,8 +40,6 @@ struct vr_serve_http {
     int port;
 };
 
-static const char *const type_names[] = {"primary", "replica", "rdonly"};
-
 static json_t *gateway_json(vr_serve_http_t *h)
 {
     vr_gw_stats_t st;
@@ -117,7 +115,7 @@ static json_t *vars_json(vr_serve_http_t *h)
             for (k = 0; k < nt; k++) {
                 json_array_append_new(json_object_get(sh, "tablets"),
                                       json_pack("{s:s, s:s, s:s, s:i, s:s}", "alias", tabs[k].alias,
-                                                "type", type_names[tabs[k].type], "host",
+                                                "type", vr_tablet_type_name(tabs[k].type), "host",
                                                 tabs[k].host, "port", tabs[k].port, "state",
                                                 tabs[k].state));
                 if (tabs[k].type == VR_TABLET_PRIMARY)

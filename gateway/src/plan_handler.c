@@ -121,25 +121,6 @@ static bool txn_word(const char *sql, size_t len)
     return false;
 }
 
-/* "set [session|@@[session.]]autocommit = 1|on|true": MySQL commits the
- * open transaction when autocommit is turned back on. */
-static bool autocommit_on(const char *sql, size_t len)
-{
-    char low[160];
-    const char *p;
-    size_t i, n = len < sizeof(low) - 1 ? len : sizeof(low) - 1;
-    for (i = 0; i < n; i++)
-        low[i] = (char)tolower((unsigned char)sql[i]);
-    low[n] = '\0';
-    for (p = low; isspace((unsigned char)*p); p++)
-        ;
-    if (strncmp(p, "set", 3) != 0 || !(p = strstr(p, "autocommit")))
-        return false;
-    for (p += 10; isspace((unsigned char)*p) || *p == '='; p++)
-        ;
-    return (*p == '1' || strncmp(p, "on", 2) == 0 || strncmp(p, "true", 4) == 0);
-}
-
 /* "use x" by text: `use ks@replica` is not SQL the parser takes. */
 static bool use_stmt(const char *sql, size_t len, char *db, size_t size)
 {
@@ -200,14 +181,9 @@ static vr_code_t answer(pl_sess_t *s, vr_gw_session_t *gs, const char *sql, size
     char db[VR_NAME_MAX * 2];
     vr_code_t rc;
 
-    if (!describe && !off && s->in_txn && autocommit_on(sql, len) &&
-        pl_txn_end(s, true, err) != VR_OK) {
-        send_error(s, r, err);
-        vr_gw_session_set_status(gs, VR_GW_STATUS_IN_TRANS, 0);
-        return VR_OK;
-    }
     if (!describe && !off && pl_session_set(s, sql, len, err) != VR_OK) {
         send_error(s, r, err);
+        vr_gw_session_set_status(gs, VR_GW_STATUS_IN_TRANS, s->in_txn ? VR_GW_STATUS_IN_TRANS : 0);
         return VR_OK;
     }
     if (!off && !txn_word(sql, len) && !pl_session_mentions(s, sql, len) &&

@@ -9,7 +9,8 @@
  *
  * Variables outside the list (sql_notes, net_write_timeout, ...) are
  * acknowledged and not sent, as before; user variables (@x) are not
- * sent either; SET GLOBAL is refused.
+ * sent either; SET GLOBAL is refused.  `set autocommit = 1` inside a
+ * transaction commits it first, as MySQL does.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -77,6 +78,18 @@ static void rebuild(pl_sess_t *s)
     s->vars_ver++;
 }
 
+/* 1, on, true (`on` parses as the string 'on') */
+static bool turns_on(const vr_sql_expr_t *value)
+{
+    vr_buf_t b = VR_BUF_INIT;
+    bool on;
+    vr_sql_format_expr(&b, value);
+    on = b.data && (strcmp(b.data, "1") == 0 || strcasecmp(b.data, "'on'") == 0 ||
+                    strcasecmp(b.data, "on") == 0 || strcasecmp(b.data, "true") == 0);
+    vr_buf_free(&b);
+    return on;
+}
+
 static bool starts_with_set(const char *sql, size_t len)
 {
     size_t i = 0;
@@ -115,6 +128,15 @@ vr_code_t pl_session_set(pl_sess_t *s, const char *sql, size_t len, vr_error_t *
                 return vr_error_mysql(err, VR_GW_ER_NOT_SUPPORTED_YET, false,
                                       "unsupported: set global %s through the gateway (set it on "
                                       "each tablet: vrepl mysql)", x->var->var.name);
+            }
+            if (x->var->var.scope != VR_SQL_VAR_USER && x->value && s->in_txn &&
+                strcasecmp(x->var->var.name, "autocommit") == 0 && turns_on(x->value)) {
+                /* MySQL commits the open transaction when autocommit comes
+                 * back on; the built-in handler records the flag */
+                vr_buf_free(&v);
+                if (pl_txn_end(s, true, err) != VR_OK)
+                    return err->code;
+                continue;
             }
             if (x->var->var.scope != VR_SQL_VAR_USER && is_forwarded(x->var->var.name) &&
                 x->value) {

@@ -12,13 +12,7 @@
 #include <time.h>
 
 #include "plan_int.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "vr_clock.h"
 
 static void snap_free(pl_snap_t *s)
 {
@@ -141,7 +135,7 @@ void pl_snap_release(pl_ctx_t *ctx, pl_snap_t *s)
 
 vr_code_t pl_snap_get(pl_ctx_t *ctx, pl_snap_t **out, vr_error_t *err)
 {
-    int64_t v = 0, t = now_ms();
+    int64_t v = 0, t = vr_mono_ms();
     pl_snap_t *fresh = NULL, *old = NULL;
     vr_code_t rc = VR_OK;
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "gw_int.h"
+#include "vr_clock.h"
 
 #define GW_READ_CHUNK (64u * 1024u)
 /* How long a worker keeps a session after a command, waiting for the next
@@ -248,13 +249,6 @@ bool gw_flush(vr_gw_session_t *s, bool blocking)
 }
 
 static bool out_pending(const vr_gw_session_t *s) { return s->out_off < s->out.len; }
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* How much to read: before a TLS handshake, exactly up to the end of the
  * current packet, so no TLS bytes that follow an SSLRequest get read into
@@ -528,7 +522,7 @@ static void accept_all(vr_gw_server_t *srv)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         peer_name(&ss, peer, sizeof(peer));
         s = gw_session_new(srv, fd, peer);
-        s->born_ms = now_ms();
+        s->born_ms = vr_mono_ms();
         s->next = srv->sessions;
         if (srv->sessions)
             srv->sessions->prev = s;
@@ -602,7 +596,7 @@ static void *loop_main(void *arg)
     struct epoll_event evs[128];
     bool closing = false;
     int tick = srv->connect_timeout_ms < 2000 ? srv->connect_timeout_ms / 2 + 1 : 1000;
-    int64_t last_sweep = now_ms();
+    int64_t last_sweep = vr_mono_ms();
 
     for (;;) {
         int n, i;
@@ -628,7 +622,7 @@ static void *loop_main(void *arg)
             else
                 on_event(p, evs[i].events);
         }
-        now = now_ms();
+        now = vr_mono_ms();
         if (now - last_sweep >= tick) {
             sweep_handshakes(srv, now);
             last_sweep = now;

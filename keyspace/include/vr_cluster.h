@@ -92,5 +92,8 @@ bool vr_cluster_tablet_running(const vr_tablet_t *t);
 MYSQL *vr_tablet_connect(const vr_tablet_t *t, const char *db, vr_error_t *err);
 /* Run SQL (may hold several statements), draining all results. */
 vr_code_t vr_tablet_exec(MYSQL *c, const char *sql, vr_error_t *err);
+/* The first column of the first row as a string ("" for no row or NULL);
+ * the caller frees it.  NULL on error (err names the statement). */
+char *vr_tablet_query_value(MYSQL *c, const char *sql, vr_error_t *err);
 
 #endif

@@ -119,8 +119,7 @@ fail:
                           "%s (errno %u)", mysql_error(c), mysql_errno(c));
 }
 
-/* First column of the first row; caller frees; NULL on error. */
-static char *query_value(MYSQL *c, const char *sql, vr_error_t *err)
+char *vr_tablet_query_value(MYSQL *c, const char *sql, vr_error_t *err)
 {
     MYSQL_RES *res;
     MYSQL_ROW row;
@@ -309,14 +308,14 @@ static vr_code_t wait_caught_up(const vr_tablet_t *replica, const vr_tablet_t *p
         rc = err ? err->code : VR_MYSQL;
         goto out;
     }
-    pos = query_value(pc, "SELECT @@gtid_binlog_pos", err);
+    pos = vr_tablet_query_value(pc, "SELECT @@gtid_binlog_pos", err);
     rc_conn = vr_tablet_connect(replica, NULL, err);
     if (!pos || !rc_conn) {
         rc = err ? err->code : VR_MYSQL;
         goto out;
     }
     snprintf(sql, sizeof(sql), "SELECT MASTER_GTID_WAIT('%s', 30)", pos);
-    res = query_value(rc_conn, sql, err);
+    res = vr_tablet_query_value(rc_conn, sql, err);
     if (!res || strcmp(res, "0") != 0) {
         rc = vr_errorf(err, VR_TIMEOUT,
                        "replica %s did not reach its primary %s's position %s within 30 s "

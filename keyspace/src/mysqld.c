@@ -41,13 +41,6 @@
 static char found_mariadbd[PATH_MAX];
 static char found_install_db[PATH_MAX];
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -519,7 +512,7 @@ vr_code_t vr_mysqld_start(const vr_mysqld_spec_t *spec, const char *template_dir
     free(extra);
     if (pid < 0)
         return vr_errorf(err, VR_IO, "fork: %s", strerror(errno));
-    deadline = now_ms() + timeout_ms;
+    deadline = vr_mono_ms() + timeout_ms;
     for (;;) {
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -530,7 +523,7 @@ vr_code_t vr_mysqld_start(const vr_mysqld_spec_t *spec, const char *template_dir
         }
         if (socket_ready(sock))
             break;
-        if (now_ms() > deadline) {
+        if (vr_mono_ms() > deadline) {
             vr_mysqld_stop(pid, spec->dir, 5000, NULL);
             return vr_errorf(err, VR_TIMEOUT,
                              "mariadbd on port %d not ready after %d ms (see %s)",
@@ -582,18 +575,18 @@ vr_code_t vr_mysqld_stop(pid_t pid, const char *dir, int timeout_ms, vr_error_t 
         return VR_OK;
     if (kill(pid, SIGTERM) != 0 && errno != ESRCH)
         return vr_errorf(err, VR_IO, "kill %d: %s", (int)pid, strerror(errno));
-    deadline = now_ms() + timeout_ms;
+    deadline = vr_mono_ms() + timeout_ms;
     for (;;) {
         int status;
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid || !vr_mysqld_is_ours(pid, dir))
             return VR_OK;
-        if (now_ms() > deadline) {
+        if (vr_mono_ms() > deadline) {
             if (killed)
                 return vr_errorf(err, VR_TIMEOUT, "mariadbd pid %d did not exit", (int)pid);
             kill(pid, SIGKILL);
             killed = true;
-            deadline = now_ms() + 5000;
+            deadline = vr_mono_ms() + 5000;
         }
         sleep_ms(20);
     }

@@ -309,14 +309,6 @@ out:
 
 /* ---- transactions ---------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void backoff(sq_t *s, int attempt)
 {
     int64_t ms;
@@ -373,13 +365,13 @@ static vr_code_t attempt(sq_t *s, tx_kind_t kind, tx_fn fn, args_t *a,
 /* Run fn in one transaction, again from the start while SQLite is busy. */
 static vr_code_t run(sq_t *s, tx_kind_t kind, tx_fn fn, args_t *a, vr_error_t *err)
 {
-    int64_t deadline = now_ms() + RETRY_MS;
+    int64_t deadline = vr_mono_ms() + RETRY_MS;
     vr_code_t rc;
 
     pthread_mutex_lock(&s->mu);
     for (int i = 0;; i++) {
         rc = attempt(s, kind, fn, a, err);
-        if (rc == VR_OK || !s->busy || now_ms() >= deadline)
+        if (rc == VR_OK || !s->busy || vr_mono_ms() >= deadline)
             break;
         vr_log_debug("topo", "%s busy (attempt %d), retrying", s->path, i + 1);
         backoff(s, i);
@@ -498,7 +490,7 @@ static vr_code_t sq_open(const char *target, void **be, vr_error_t *err)
 
     pthread_mutex_init(&s->mu, NULL);
     s->path = vr_xstrdup(target);
-    s->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)now_ms() ^ (uintptr_t)s;
+    s->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)vr_mono_ms() ^ (uintptr_t)s;
     s->rng |= 1;
     prc = sqlite3_open_v2(target, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                           NULL);

@@ -19,13 +19,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-int64_t nt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *nt_default_owner(void)
 {
     static char owner[128];

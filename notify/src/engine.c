@@ -105,7 +105,7 @@ static void stop_runner(vr_notify_engine_t *e, slot_t *s)
 
 static void start_runner(vr_notify_engine_t *e, slot_t *s, const char *json)
 {
-    int64_t now = nt_now_ms();
+    int64_t now = vr_wall_ms();
     nt_runner_t *r = NULL;
     vr_error_t err;
     vr_code_t rc;
@@ -160,7 +160,7 @@ static void reconcile_slot(vr_notify_engine_t *e, slot_t *s, const char *json)
             s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : e->cfg.retry_min_ms;
             if (s->backoff_ms > e->cfg.retry_max_ms)
                 s->backoff_ms = e->cfg.retry_max_ms;
-            s->retry_at_ms = nt_now_ms() + s->backoff_ms;
+            s->retry_at_ms = vr_wall_ms() + s->backoff_ms;
         }
     }
     if (!s->run && json)
@@ -245,7 +245,7 @@ static void *supervisor_main(void *arg)
 {
     vr_notify_engine_t *e = arg;
     while (!atomic_load(&e->stop)) {
-        int64_t v = -1, now = nt_now_ms();
+        int64_t v = -1, now = vr_wall_ms();
         vr_error_t err;
         if (vr_topo_version(e->cfg.topo, &v, &err) != VR_OK)
             vr_log_warn("notify", "reading the topology version: %s", err.msg);

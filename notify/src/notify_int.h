@@ -44,7 +44,6 @@ vr_code_t nt_pos_save(vr_topo_t *topo, const char *wf, const char *shard, const 
 
 /* "<host>:<pid>" (static storage). */
 const char *nt_default_owner(void);
-int64_t nt_now_ms(void);
 
 /* The shards of a definition: the topology's now (the keyspace's). */
 vr_code_t nt_def_shards(vr_topo_t *topo, const vr_notify_def_t *d, char ***shards, size_t *n,

@@ -83,7 +83,7 @@ static void on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
     pthread_mutex_lock(&r->mu);
     snprintf(r->kafka_error, sizeof(r->kafka_error), "kafka: %s%s",
              is_fatal ? "fatal: " : "", reason);
-    r->kafka_error_at = nt_now_ms() / 1000;
+    r->kafka_error_at = vr_wall_ms() / 1000;
     r->kafka_down = true;
     pthread_mutex_unlock(&r->mu);
     vr_log_warn("notify", "%s: %s: %s", r->def->name, rd_kafka_err2name((rd_kafka_resp_err_t)e),

@@ -84,7 +84,7 @@ static void snapshot_pos(nt_shard_t *s, nt_pos_t *p)
  * older position after a newer one. */
 void nt_runner_save_shard(nt_runner_t *r, nt_shard_t *s, bool force)
 {
-    int64_t now = nt_now_ms();
+    int64_t now = vr_wall_ms();
     nt_pos_t p;
     vr_error_t err;
     bool go;
@@ -119,7 +119,7 @@ static json_t *shard_status(nt_runner_t *r, nt_shard_t *s, bool kafka_down, cons
                             int64_t kerr_at, bool *error)
 {
     json_t *o;
-    int64_t now = nt_now_ms() / 1000, base;
+    int64_t now = vr_wall_ms() / 1000, base;
     uint64_t in_flight;
     const char *state, *last = NULL;
     int64_t last_at;
@@ -172,7 +172,7 @@ void nt_runner_write_status(nt_runner_t *r, const char *state)
     if (!state)
         state = error ? "error" : "running";
     o = json_pack("{s:s, s:I, s:s, s:o, s:o}", "owner", r->cfg->owner, "updated_at",
-                  (json_int_t)(nt_now_ms() / 1000), "state", state, "kafka_error",
+                  (json_int_t)(vr_wall_ms() / 1000), "state", state, "kafka_error",
                   down ? jstr_or_null(kerr) : json_null(), "shards", shards);
     s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     key = nt_status_key(r->def->name);
@@ -186,7 +186,7 @@ void nt_runner_write_status(nt_runner_t *r, const char *state)
 void nt_write_failed_status(const nt_engine_cfg_t *cfg, const char *wf, const char *msg)
 {
     json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:[]}", "owner", cfg->owner, "updated_at",
-                          (json_int_t)(nt_now_ms() / 1000), "state", "error", "error", msg,
+                          (json_int_t)(vr_wall_ms() / 1000), "state", "error", "error", msg,
                           "shards");
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER), *key = nt_status_key(wf);
     vr_error_t err;
@@ -253,7 +253,7 @@ static void *poller_main(void *arg)
     nt_runner_t *r = arg;
     while (!atomic_load(&r->poller_stop)) {
         rd_kafka_poll(r->rk, 50);
-        probe(r, nt_now_ms());
+        probe(r, vr_wall_ms());
     }
     return NULL;
 }
@@ -265,7 +265,7 @@ static void *saver_main(void *arg)
     nt_runner_t *r = arg;
     size_t i;
     while (!atomic_load(&r->poller_stop)) {
-        int64_t now = nt_now_ms();
+        int64_t now = vr_wall_ms();
         for (i = 0; i < r->nshards; i++)
             nt_runner_save_shard(r, &r->shards[i], false);
         if (now - r->last_status_ms >= r->cfg->status_ms) {
@@ -310,7 +310,7 @@ static vr_code_t take_lock(nt_runner_t *r, vr_error_t *err)
     char *name = lock_name(r);
     vr_code_t rc = vr_topo_lock(r->cfg->topo, name, r->cfg->owner, r->cfg->lock_ttl_s, err);
     free(name);
-    r->last_lock_ms = nt_now_ms();
+    r->last_lock_ms = vr_wall_ms();
     return rc;
 }
 

@@ -81,7 +81,7 @@ void nt_shard_set_error(nt_shard_t *s, const char *msg)
 {
     pthread_mutex_lock(&s->mu);
     snprintf(s->last_error, sizeof(s->last_error), "%s", msg);
-    s->last_error_at = nt_now_ms() / 1000;
+    s->last_error_at = vr_wall_ms() / 1000;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -117,11 +117,11 @@ void nt_shard_delivered(nt_shard_t *s, uint64_t seq, rd_kafka_resp_err_t e, cons
         snprintf(s->last_error, sizeof(s->last_error),
                  "delivery to %s [%d] failed: %s (%s)", topic, (int)partition,
                  rd_kafka_err2str(e), rd_kafka_err2name(e));
-        s->last_error_at = nt_now_ms() / 1000;
+        s->last_error_at = vr_wall_ms() / 1000;
     } else {
         s->acked++;
         s->topic_error = false;
-        s->last_progress_ms = nt_now_ms();
+        s->last_progress_ms = vr_wall_ms();
     }
     pthread_mutex_unlock(&s->mu);
     if (!known)
@@ -298,7 +298,7 @@ static vr_code_t send_op(nt_shard_t *s, rd_kafka_topic_t *rkt, const vr_notify_s
 {
     vr_code_t rc;
     vr_buf_reset(&s->val);
-    vr_notify_envelope_json(&s->val, src, op, t, row, nt_now_ms());
+    vr_notify_envelope_json(&s->val, src, op, t, row, vr_wall_ms());
     if ((rc = produce(s, rkt, k, &s->val, snapshot, err)) != VR_OK)
         return rc;
     if (op == VR_NOTIFY_DELETE && s->run->def->tombstones)
@@ -401,7 +401,7 @@ static vr_code_t on_ddl(nt_shard_t *s, const vr_vevent_t *ev, vr_error_t *err)
     src.db = ev->db && *ev->db ? ev->db : s->tablet.db_name;
     vr_buf_reset(&s->key);
     vr_buf_reset(&s->val);
-    vr_notify_ddl_json(&s->key, &s->val, &src, ev->statement, nt_now_ms());
+    vr_notify_ddl_json(&s->key, &s->val, &src, ev->statement, vr_wall_ms());
     if ((rc = produce(s, ddl_topic(s), &s->key, &s->val, false, err)) != VR_OK)
         return vr_error_prefix(err, "DDL at %s", ev->gtid);
     return seal(s, ev, err);
@@ -468,7 +468,7 @@ static void probe_topic(nt_shard_t *s, rd_kafka_topic_t *rkt, char *msg, size_t 
 
 static void check_stall(nt_shard_t *s)
 {
-    int64_t now = nt_now_ms();
+    int64_t now = vr_wall_ms();
     char msg[VR_ERROR_MSG_MAX] = "";
     bool stalled;
     size_t i;
@@ -563,7 +563,7 @@ static vr_code_t run_stream(nt_shard_t *s, vr_error_t *err)
     }
     set_state(s, NT_SHARD_STREAMING);
     pthread_mutex_lock(&s->mu);
-    s->last_progress_ms = nt_now_ms();
+    s->last_progress_ms = vr_wall_ms();
     pthread_mutex_unlock(&s->mu);
     vr_log_info("notify", "%s/%s: streaming from %s after '%s'", s->run->def->name, s->name,
                 s->tablet.alias, s->pos.position);
@@ -613,7 +613,7 @@ static vr_code_t copy_table(nt_shard_t *s, const char *table, char **position, v
     vr_rowstream_opts_t o;
     vr_rowstream_t *rs = NULL;
     const vr_rowpacket_t *pkt;
-    int64_t ts_ms = nt_now_ms();
+    int64_t ts_ms = vr_wall_ms();
     vr_code_t rc;
 
     memset(&o, 0, sizeof(o));

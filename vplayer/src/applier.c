@@ -95,18 +95,10 @@ static void committed(applier_t *a)
 }
 
 /* Position update + commit, run.  On failure the target rolls back. */
-static vr_code_t batch_commit(applier_t *a, vr_error_t *err)
+static vr_code_t batch_save(applier_t *a, vr_error_t *err)
 {
     vr_buf_t q = VR_BUF_INIT;
     vr_code_t rc;
-    if (a->b.ntxns == 0)
-        return VR_OK;
-    if (a->b.rows == 0 && !a->b.partial_sent && a->defer_empty &&
-        vp_now_ms() - a->last_save_ms < IDLE_SAVE_MS) {
-        a->unsaved = true; /* b.pos carries it into the next batch */
-        batch_begin(a);
-        return VR_OK;
-    }
     vp_pos_update_sql(a->p, &a->b.pos, a->b.ts, &q);
     vp_script_stmt(&a->script, q.data, q.len, NULL, "_vt.vreplication");
     vp_script_stmt(&a->script, "commit", 6, NULL, NULL);
@@ -118,22 +110,33 @@ static vr_code_t batch_commit(applier_t *a, vr_error_t *err)
     }
     committed(a);
     a->unsaved = false;
-    a->last_save_ms = vp_now_ms();
+    a->last_save_ms = vr_wall_ms();
     batch_begin(a);
     return VR_OK;
 }
 
-/* Save a held-back position (idle, or stopping). */
+/* End the batch: saved, or, when it only moves the position and one was
+ * saved less than IDLE_SAVE_MS ago, held back in b.pos. */
+static vr_code_t batch_commit(applier_t *a, vr_error_t *err)
+{
+    if (a->b.ntxns == 0)
+        return VR_OK;
+    if (a->b.rows == 0 && !a->b.partial_sent && a->defer_empty &&
+        vr_wall_ms() - a->last_save_ms < IDLE_SAVE_MS) {
+        a->unsaved = true; /* b.pos carries it into the next batch */
+        batch_begin(a);
+        return VR_OK;
+    }
+    return batch_save(a, err);
+}
+
+/* Save a held-back position (idle for IDLE_SAVE_MS, or stopping: force). */
 static vr_code_t flush_unsaved(applier_t *a, bool force, vr_error_t *err)
 {
-    if (!a->unsaved || a->b.ntxns || (!force && vp_now_ms() - a->last_save_ms < IDLE_SAVE_MS))
+    if (!a->unsaved || a->b.ntxns || (!force && vr_wall_ms() - a->last_save_ms < IDLE_SAVE_MS))
         return VR_OK;
-    vr_code_t rc;
-    a->defer_empty = false;
     a->b.ntxns = 1; /* a position-only batch */
-    rc = batch_commit(a, err);
-    a->defer_empty = true;
-    return rc;
+    return batch_save(a, err);
 }
 
 /* ---- one source transaction ----------------------------------------------------------------- */
@@ -399,7 +402,7 @@ static vr_code_t apply_ddl(applier_t *a, const vr_vevent_t *ev, vr_error_t *err)
 static void heartbeat(applier_t *a)
 {
     vp_player_t *p = a->p;
-    int64_t now = vp_now_ms();
+    int64_t now = vr_wall_ms();
     vr_error_t ignored;
     pthread_mutex_lock(&p->mu);
     p->stats.lag_seconds = 0;

@@ -121,15 +121,16 @@ static vr_code_t pick_source(vr_topo_t *topo, const char *ks, const char *shard,
         return vr_topo_get_primary(topo, ks, shard, out, err);
     if ((rc = vr_topo_list_tablets(topo, ks, shard, &tabs, &n, err)) != VR_OK)
         return rc;
-    rc = vr_errorf(err, VR_NOT_FOUND, "no serving tablet of types %s in %s/%s", types, ks, shard);
+    rc = VR_NOT_FOUND;
     for (k = 0; k < nwant && rc != VR_OK; k++)
         for (i = 0; i < n && rc != VR_OK; i++)
             if (tabs[i].type == want[k] && strcmp(tabs[i].state, "serving") == 0) {
                 *out = tabs[i];
-                vr_error_clear(err);
                 rc = VR_OK;
             }
     free(tabs);
+    if (rc != VR_OK)
+        vr_errorf(err, VR_NOT_FOUND, "no serving tablet of types %s in %s/%s", types, ks, shard);
     return rc;
 }
 

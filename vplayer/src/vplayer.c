@@ -33,13 +33,6 @@
 
 /* ---- small helpers --------------------------------------------------------------- */
 
-int64_t vp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool vp_stopping(vp_player_t *p) { return atomic_load(&p->stop); }
 
 static void set_stats_state(vp_player_t *p, vr_vrepl_state_t st)
@@ -531,8 +524,8 @@ static void record(vp_player_t *p, bool fatal, const char *msg)
 
 static void backoff_sleep(vp_player_t *p, int ms)
 {
-    int64_t until = vp_now_ms() + ms;
-    while (!vp_stopping(p) && vp_now_ms() < until) {
+    int64_t until = vr_wall_ms() + ms;
+    while (!vp_stopping(p) && vr_wall_ms() < until) {
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }

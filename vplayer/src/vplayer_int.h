@@ -317,7 +317,6 @@ typedef struct vp_player {
 } vp_player_t;
 
 bool vp_stopping(vp_player_t *p);
-int64_t vp_now_ms(void);
 /* "update _vt.vreplication set pos=..., time_updated=..., transaction_timestamp=..." */
 void vp_pos_update_sql(vp_player_t *p, const vr_gtid_set_t *pos, int64_t ts, vr_buf_t *b);
 /* Record a state change of the stream (checked transition, from the state

@@ -230,25 +230,23 @@ static bool reads_migrated(vr_topo_t *topo, const mg_wf_t *w, const char *suffix
     return ok;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static vr_code_t scalar(MYSQL *c, const char *sql, char *out, size_t size, vr_error_t *err)
 {
-    MYSQL_RES *res;
-    MYSQL_ROW row;
-    if (mysql_query(c, sql) != 0)
-        return vr_error_mysql(err, mysql_errno(c), false, "%s: %s", sql, mysql_error(c));
-    if (!(res = mysql_store_result(c)))
-        return vr_error_mysql(err, mysql_errno(c), false, "%s: %s", sql, mysql_error(c));
-    row = mysql_fetch_row(res);
-    snprintf(out, size, "%s", row && row[0] ? row[0] : "");
-    mysql_free_result(res);
+    char *v = vr_tablet_query_value(c, sql, err);
+    if (!v)
+        return err->code;
+    snprintf(out, size, "%s", v);
+    free(v);
     return VR_OK;
+}
+
+/* A primary's binlog position now. */
+static vr_code_t binlog_pos(MYSQL *c, vr_gtid_set_t *pos, vr_error_t *err)
+{
+    char *v = vr_tablet_query_value(c, "select @@gtid_binlog_pos", err);
+    vr_code_t rc = v ? vr_gtid_set_parse(pos, v, err) : err->code;
+    free(v);
+    return rc;
 }
 
 /* Source shards, each with its primary and its position. */
@@ -311,7 +309,7 @@ static vr_code_t source_position(mg_src_t *s, const char *t0, int64_t deadline, 
     for (;;) {
         if ((rc = scalar(c, q, v, sizeof(v), err)) != VR_OK || strcmp(v, "0") == 0)
             break;
-        if (now_ms() > deadline) {
+        if (vr_mono_ms() > deadline) {
             rc = vr_errorf(err, VR_TIMEOUT,
                            "%s transaction(s) that wrote before the denial are still open on %s",
                            v, s->primary.alias);
@@ -319,8 +317,8 @@ static vr_code_t source_position(mg_src_t *s, const char *t0, int64_t deadline, 
         }
         usleep(50 * 1000);
     }
-    if (rc == VR_OK && (rc = scalar(c, "select @@gtid_binlog_pos", v, sizeof(v), err)) == VR_OK)
-        rc = vr_gtid_set_parse(&s->pos, v, err);
+    if (rc == VR_OK)
+        rc = binlog_pos(c, &s->pos, err);
     mysql_close(c);
     if (rc != VR_OK)
         vr_error_prefix(err, "%s/%s", s->primary.keyspace, s->shard);
@@ -352,7 +350,7 @@ static vr_code_t catch_up(mg_stream_t *st, const vr_gtid_set_t *pos, int64_t dea
         vr_vrepl_row_free(&r);
         if (rc != VR_OK || done)
             break;
-        if (now_ms() > deadline) {
+        if (vr_mono_ms() > deadline) {
             rc = vr_errorf(err, VR_TIMEOUT, "stream %lld did not catch up with its source",
                            (long long)st->row.id);
             break;
@@ -451,7 +449,6 @@ static vr_code_t target_positions(const mg_wf_t *w, vr_tablet_t *dst, vr_gtid_se
     vr_code_t rc = VR_OK;
     *n = 0;
     for (i = 0; i < w->nstreams && rc == VR_OK; i++) {
-        char v[4096];
         MYSQL *c;
         for (j = 0; j < *n && strcmp(dst[j].shard, w->streams[i].dst.shard) != 0; j++)
             ;
@@ -460,8 +457,7 @@ static vr_code_t target_positions(const mg_wf_t *w, vr_tablet_t *dst, vr_gtid_se
         if (!(c = vr_tablet_connect(&w->streams[i].dst, NULL, err)))
             return err->code;
         dst[*n] = w->streams[i].dst;
-        if ((rc = scalar(c, "select @@gtid_binlog_pos", v, sizeof(v), err)) == VR_OK)
-            rc = vr_gtid_set_parse(&pos[*n], v, err);
+        rc = binlog_pos(c, &pos[*n], err);
         (*n)++;
         mysql_close(c);
     }
@@ -634,7 +630,7 @@ static vr_code_t migrate_writes(vr_topo_t *topo, mg_wf_t *w, int timeout_s,
                   w->src_ks);
         vr_buf_free(&line);
         usleep(600 * 1000);
-        deadline = now_ms() + (int64_t)timeout_s * 1000;
+        deadline = vr_mono_ms() + (int64_t)timeout_s * 1000;
         for (i = 0; i < nshards && rc == VR_OK; i++)
             rc = source_position(&src[i], t0, deadline, err);
         for (i = 0; i < w->nstreams && rc == VR_OK; i++) {
