@@ -30,82 +30,37 @@
 #include "vr_buf.h"
 #include "vr_cluster.h"
 #include "vr_gateway.h"
+#include "gw_testutil.h"
 #include "vr_harness.h"
 #include "vr_topo.h"
 #include "vr_vindex.h"
 
 static const char *work;
-static vr_gw_server_t *srv;
-static vr_gw_handler_t handler;
 static int port;
-static char topo_path[1024];
-
-static int gw_start_rc(void)
-{
-    vr_gw_user_t users[1] = {{"app", "app"}};
-    vr_gw_config_t cfg;
-    vr_error_t err;
-    memset(&cfg, 0, sizeof(cfg));
-    snprintf(topo_path, sizeof(topo_path), "%s/var/topo.db", work);
-    cfg.users = users;
-    cfg.n_users = 1;
-    if (vr_gw_planner_new(topo_path, &handler, &err) != VR_OK)
-        goto fail;
-    cfg.handler = handler;
-    if (vr_gw_server_new(&cfg, &srv, &err) != VR_OK || vr_gw_server_start(srv, &err) != VR_OK)
-        goto fail;
-    port = vr_gw_server_port(srv);
-    return 0;
-fail:
-    fprintf(stderr, "gateway: %s\n", err.msg);
-    return -1;
-}
-
-static void gw_stop(void)
-{
-    vr_gw_server_free(srv);
-    srv = NULL;
-    vr_gw_planner_free(&handler);
-}
 
 static void setup(void)
 {
     work = getenv("VR_GL_WORK");
-    cr_assert_eq(gw_start_rc(), 0);
+    cr_assert_eq(gwt_start(work), 0);
+    port = gwt_port();
 }
 
-TestSuite(lookup, .init = setup, .fini = gw_stop, .timeout = 240);
+TestSuite(lookup, .init = setup, .fini = gwt_stop, .timeout = 240);
 
-/* Run sql through the gateway with the mariadb client (batch, no column
- * names); returns its exit status, *out its output (caller frees). */
+/* Statements run in the `user` keyspace. */
 static int cli(char **out, const char *sql)
 {
-    char path[1100];
-    FILE *f;
-    snprintf(path, sizeof(path), "%s/q-%d.sql", work, (int)getpid());
-    f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(sql, f);
-    fclose(f);
-    return vr_h_run(out, "mariadb -h127.0.0.1 -P%d -uapp -papp -N -B user < %s 2>&1", port, path);
+    return gwt_cli(out, "user", sql);
 }
 
 static void expect(const char *sql, const char *want)
 {
-    char *out = NULL;
-    int rc = cli(&out, sql);
-    cr_expect_eq(rc, 0, "%s: exit %d: %s", sql, rc, out);
-    cr_expect_str_eq(out, want, "%s", sql);
-    free(out);
+    gwt_expect("user", sql, want);
 }
 
 static void expect_error(const char *sql, const char *needle)
 {
-    char *out = NULL;
-    int rc = cli(&out, sql);
-    cr_expect_neq(rc, 0, "%s should fail: %s", sql, out);
-    cr_expect(strstr(out, needle) != NULL, "%s: want '%s' in: %s", sql, needle, out);
-    free(out);
+    gwt_expect_error("user", sql, needle);
 }
 
 /* The shard queries vexplain reports, in order, as "ks/shard: query". */
@@ -144,50 +99,9 @@ static void expect_explain(const char *sql, const char *want)
     free(out);
 }
 
-static vr_tablet_t tablet(const char *ks, const char *shard)
-{
-    vr_topo_t *topo;
-    vr_tablet_t *tabs = NULL, t;
-    size_t n = 0, i;
-    vr_error_t err;
-    bool found = false;
-    memset(&t, 0, sizeof(t));
-    cr_assert_eq(vr_topo_open(topo_path, &topo, &err), VR_OK, "%s", err.msg);
-    cr_assert_eq(vr_topo_list_tablets(topo, ks, shard, &tabs, &n, &err), VR_OK, "%s", err.msg);
-    for (i = 0; i < n; i++)
-        if (tabs[i].type == VR_TABLET_PRIMARY) {
-            t = tabs[i];
-            found = true;
-        }
-    free(tabs);
-    vr_topo_close(topo);
-    cr_assert(found);
-    return t;
-}
-
-/* Rows of sql run on a shard's primary (caller frees). */
-static char *on_tablet(const char *ks, const char *shard, const char *sql)
-{
-    vr_tablet_t t = tablet(ks, shard);
-    vr_error_t err;
-    MYSQL *c = vr_tablet_connect(&t, t.db_name, &err);
-    char *out;
-    cr_assert_not_null(c, "%s", err.msg);
-    out = vr_h_query(c, "%s", sql);
-    mysql_close(c);
-    return out;
-}
-
-static void expect_tablet(const char *ks, const char *shard, const char *sql, const char *want)
-{
-    char *out = on_tablet(ks, shard, sql);
-    cr_expect_str_eq(out, want, "%s/%s: %s", ks, shard, sql);
-    free(out);
-}
-
 static void expect_lookup(const char *sql, const char *want)
 {
-    expect_tablet("lookup", "0", sql, want);
+    gwt_expect_tablet("lookup", "0", sql, want);
 }
 
 /* hash(id) as upper-case hex, computed by the keyspace library (the
@@ -269,9 +183,9 @@ Test(lookup, insert_writes_lookup_rows)
     expect_lookup("select phone, user_id from user_phone_lkp where phone like '555-_' order by "
                   "phone",
                   "555-1\t1\n555-6\t6\n");
-    expect_tablet("user", shard_of(1), "select id, email from user where id in (1, 6)",
+    gwt_expect_tablet("user", shard_of(1), "select id, email from user where id in (1, 6)",
                   "1\ta@x.com\n");
-    expect_tablet("user", shard_of(6), "select id, email from user where id in (1, 6)",
+    gwt_expect_tablet("user", shard_of(6), "select id, email from user where id in (1, 6)",
                   "6\tb@x.com\n");
     /* delete removes the lookup rows of every deleted row */
     expect("delete from user where id in (1, 6)", "");
@@ -417,7 +331,7 @@ Test(lookup, unique_duplicates)
     {
         char *hex = kid_hex(99, NULL, NULL), *sql;
         sql = vr_xasprintf("insert into user_email_lkp values ('orphan@x.com', X'%s')", hex);
-        free(on_tablet("lookup", "0", sql));
+        free(gwt_on_tablet("lookup", "0", sql));
         free(sql);
         free(hex);
     }
@@ -566,7 +480,7 @@ Test(lookup, consistent_non_unique)
     expect("select id from account where team = 'red' order by id", "2\n7\n");
     /* the pair (blue, ksid of 3) is there before its owner row */
     sql = vr_xasprintf("insert into account_team_lkp values ('blue', X'%s')", h3);
-    free(on_tablet("lookup", "0", sql));
+    free(gwt_on_tablet("lookup", "0", sql));
     free(sql);
     ex = explain("insert into account(id, login, team) values (3, 'cy', 'blue')");
     want = vr_xasprintf(
@@ -636,20 +550,5 @@ static int cluster_up(void)
 
 int main(int argc, char **argv)
 {
-    struct criterion_test_set *tests = criterion_initialize();
-    bool parent = getenv("VR_GL_WORK") == NULL;
-    int result = 0;
-    if (criterion_handle_args(argc, argv, true)) {
-        criterion_options.jobs = 1;
-        if (parent && cluster_up() != 0)
-            result = 1;
-        else
-            result = !criterion_run_all_tests(tests);
-        if (parent && work) {
-            vr_h_run(NULL, "%s down --var %s/var --purge", vr_h_vrepl_bin(), work);
-            vr_h_rmrf(work);
-        }
-    }
-    criterion_finalize(tests);
-    return result;
+    return gwt_main(argc, argv, "VR_GL_WORK", cluster_up);
 }

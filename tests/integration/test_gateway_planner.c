@@ -22,48 +22,19 @@
 
 #include "vr_cluster.h"
 #include "vr_gateway.h"
+#include "gw_testutil.h"
 #include "vr_harness.h"
 #include "vr_topo.h"
 #include "vr_vschema.h"
 
 
 static const char *work;
-static vr_gw_server_t *srv;
-static vr_gw_handler_t handler;
 static int port;
-static char topo_path[1024];
-
-static int gw_start_rc(void)
-{
-    vr_gw_user_t users[1] = {{"app", "app"}};
-    vr_gw_config_t cfg;
-    vr_error_t err;
-    memset(&cfg, 0, sizeof(cfg));
-    snprintf(topo_path, sizeof(topo_path), "%s/var/topo.db", work);
-    cfg.users = users;
-    cfg.n_users = 1;
-    if (vr_gw_planner_new(topo_path, &handler, &err) != VR_OK)
-        goto fail;
-    cfg.handler = handler;
-    if (vr_gw_server_new(&cfg, &srv, &err) != VR_OK || vr_gw_server_start(srv, &err) != VR_OK)
-        goto fail;
-    port = vr_gw_server_port(srv);
-    return 0;
-fail:
-    fprintf(stderr, "gateway: %s\n", err.msg);
-    return -1;
-}
 
 static void gw_start(void)
 {
-    cr_assert_eq(gw_start_rc(), 0);
-}
-
-static void gw_stop(void)
-{
-    vr_gw_server_free(srv);
-    srv = NULL;
-    vr_gw_planner_free(&handler);
+    cr_assert_eq(gwt_start(work), 0);
+    port = gwt_port();
 }
 
 static void setup(void)
@@ -72,30 +43,11 @@ static void setup(void)
     gw_start();
 }
 
-TestSuite(planner, .init = setup, .fini = gw_stop, .timeout = 240);
-
-/* Run sql through the gateway with the mariadb client (batch, no column
- * names); returns its output (caller frees) and the exit status. */
-static int cli(char **out, const char *db, const char *sql)
-{
-    char path[1100];
-    FILE *f;
-    snprintf(path, sizeof(path), "%s/q-%d.sql", work, (int)getpid());
-    f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(sql, f);
-    fclose(f);
-    return vr_h_run(out, "mariadb -h127.0.0.1 -P%d -uapp -papp -N -B %s < %s 2>&1", port,
-                    db ? db : "", path);
-}
+TestSuite(planner, .init = setup, .fini = gwt_stop, .timeout = 240);
 
 static void expect(const char *sql, const char *want)
 {
-    char *out = NULL;
-    int rc = cli(&out, NULL, sql);
-    cr_expect_eq(rc, 0, "%s: exit %d: %s", sql, rc, out);
-    cr_expect_str_eq(out, want, "%s", sql);
-    free(out);
+    gwt_expect(NULL, sql, want);
 }
 
 static void expect_sorted(const char *sql, const char *want)
@@ -146,11 +98,7 @@ static void expect_explain(const char *sql, const char *want)
 
 static void expect_error(const char *sql, const char *needle)
 {
-    char *out = NULL;
-    int rc = cli(&out, NULL, sql);
-    cr_expect_neq(rc, 0, "%s should fail: %s", sql, out);
-    cr_expect(strstr(out, needle) != NULL, "%s: want '%s' in: %s", sql, needle, out);
-    free(out);
+    gwt_expect_error(NULL, sql, needle);
 }
 
 /* Poll until sql fails with needle (topology changes reach the gateway
@@ -160,7 +108,7 @@ static void wait_error(const char *sql, const char *needle)
     int i;
     for (i = 0; i < 250; i++) {
         char *out = NULL;
-        int rc = cli(&out, NULL, sql);
+        int rc = gwt_cli(&out, NULL, sql);
         bool ok = rc != 0 && strstr(out, needle);
         free(out);
         if (ok)
@@ -170,55 +118,15 @@ static void wait_error(const char *sql, const char *needle)
     cr_expect_fail("%s never failed with '%s'", sql, needle);
 }
 
-static vr_tablet_t tablet(const char *ks, const char *shard, vr_tablet_type_t type)
-{
-    vr_topo_t *topo;
-    vr_tablet_t *tabs = NULL, t;
-    size_t n = 0, i;
-    vr_error_t err;
-    bool found = false;
-    memset(&t, 0, sizeof(t));
-    cr_assert_eq(vr_topo_open(topo_path, &topo, &err), VR_OK, "%s", err.msg);
-    cr_assert_eq(vr_topo_list_tablets(topo, ks, shard, &tabs, &n, &err), VR_OK, "%s", err.msg);
-    for (i = 0; i < n; i++)
-        if (tabs[i].type == type) {
-            t = tabs[i];
-            found = true;
-        }
-    free(tabs);
-    vr_topo_close(topo);
-    cr_assert(found);
-    return t;
-}
-
-static char *on_tablet(const char *ks, const char *shard, const char *sql)
-{
-    vr_tablet_t t = tablet(ks, shard, VR_TABLET_PRIMARY);
-    vr_error_t err;
-    MYSQL *c = vr_tablet_connect(&t, t.db_name, &err);
-    char *out;
-    cr_assert_not_null(c, "%s", err.msg);
-    out = vr_h_query(c, "%s", sql);
-    mysql_close(c);
-    return out;
-}
-
-static void expect_tablet(const char *ks, const char *shard, const char *sql, const char *want)
-{
-    char *out = on_tablet(ks, shard, sql);
-    cr_expect_str_eq(out, want, "%s/%s: %s", ks, shard, sql);
-    free(out);
-}
-
 Test(planner, demo_step1_placement)
 {
-    expect_tablet("customer", "-80", "select cid, name from customer order by cid", "1\tsougou\n");
-    expect_tablet("customer", "80-", "select cid, name from customer order by cid", "6\tdemmer\n");
-    expect_tablet("customer", "-80", "select oid from orders order by oid", "1\n2\n");
-    expect_tablet("customer", "80-", "select oid from orders order by oid", "3\n");
-    expect_tablet("merchant", "-80", "select mname from merchant", "monoprice\n");
-    expect_tablet("merchant", "80-", "select mname from merchant", "newegg\n");
-    expect_tablet("product", "0", "select pid, description from product order by pid",
+    gwt_expect_tablet("customer", "-80", "select cid, name from customer order by cid", "1\tsougou\n");
+    gwt_expect_tablet("customer", "80-", "select cid, name from customer order by cid", "6\tdemmer\n");
+    gwt_expect_tablet("customer", "-80", "select oid from orders order by oid", "1\n2\n");
+    gwt_expect_tablet("customer", "80-", "select oid from orders order by oid", "3\n");
+    gwt_expect_tablet("merchant", "-80", "select mname from merchant", "monoprice\n");
+    gwt_expect_tablet("merchant", "80-", "select mname from merchant", "newegg\n");
+    gwt_expect_tablet("product", "0", "select pid, description from product order by pid",
                   "1\tkeyboard\n2\tmonitor\n");
 }
 
@@ -292,10 +200,10 @@ Test(planner, scatter_merge)
            "customer/-80\ncustomer/80-\nmerchant/-80\nmerchant/80-\nproduct/0\n");
     {
         char *out = NULL;
-        cr_expect_eq(cli(&out, "customer", "show tables"), 0, "%s", out);
+        cr_expect_eq(gwt_cli(&out, "customer", "show tables"), 0, "%s", out);
         cr_expect_str_eq(out, "customer\norders\n");
         free(out);
-        cr_expect_eq(cli(&out, NULL, "show create table customer.customer"), 0, "%s", out);
+        cr_expect_eq(gwt_cli(&out, NULL, "show create table customer.customer"), 0, "%s", out);
         cr_expect(strstr(out, "CREATE TABLE `customer`") != NULL, "%s", out);
         free(out);
     }
@@ -305,11 +213,11 @@ Test(planner, scatter_merge)
 Test(planner, replica_reads)
 {
     char *out = NULL;
-    cr_expect_eq(cli(&out, "customer@replica", "select name from customer where cid = 1"), 0,
+    cr_expect_eq(gwt_cli(&out, "customer@replica", "select name from customer where cid = 1"), 0,
                  "%s", out);
     cr_expect_str_eq(out, "sougou\n");
     free(out);
-    cr_expect_eq(cli(&out, NULL, "use @rdonly; select description from product where pid = 2"), 0,
+    cr_expect_eq(gwt_cli(&out, NULL, "use @rdonly; select description from product where pid = 2"), 0,
                  "%s", out);
     cr_expect_str_eq(out, "monitor\n");
     free(out);
@@ -320,7 +228,7 @@ static void wait_ok_insert(void)
     int i;
     for (i = 0; i < 250; i++) {
         char *out = NULL;
-        int rc = cli(&out, NULL, "delete from orders where oid = -1 and cid = 6");
+        int rc = gwt_cli(&out, NULL, "delete from orders where oid = -1 and cid = 6");
         if (i == 249)
             fprintf(stderr, "last: %s\n", out);
         free(out);
@@ -335,17 +243,17 @@ Test(planner, writes_sequences_and_denied)
 {
     char *out = NULL, *id;
     /* sequence-filled insert: customer_seq starts at 1000, cache 100 */
-    cr_expect_eq(cli(&out, NULL,
+    cr_expect_eq(gwt_cli(&out, NULL,
                      "insert into customer(name, balance) values('alice', 5);"
                      "select last_insert_id();"),
                  0, "%s", out);
     cr_expect_str_eq(out, "1000\n");
     free(out);
     expect("select name, balance from customer where cid = 1000", "alice\t5\n");
-    expect_tablet("product", "0", "select next_id from customer_seq", "1100\n");
-    id = on_tablet("customer", "80-", "select count(*) from customer where cid = 1000");
+    gwt_expect_tablet("product", "0", "select next_id from customer_seq", "1100\n");
+    id = gwt_on_tablet("customer", "80-", "select count(*) from customer where cid = 1000");
     {
-        char *id2 = on_tablet("customer", "-80", "select count(*) from customer where cid = 1000");
+        char *id2 = gwt_on_tablet("customer", "-80", "select count(*) from customer where cid = 1000");
         cr_expect(strcmp(id, "1\n") == 0 || strcmp(id2, "1\n") == 0);
         cr_expect(strcmp(id, id2) != 0, "row on exactly one shard");
         free(id2);
@@ -384,7 +292,7 @@ Test(planner, writes_sequences_and_denied)
         vr_topo_t *topo;
         vr_error_t err;
         const char *t[1] = {"orders"};
-        cr_assert_eq(vr_topo_open(topo_path, &topo, &err), VR_OK);
+        cr_assert_eq(vr_topo_open(gwt_topo_path(), &topo, &err), VR_OK);
         cr_assert_eq(vr_topo_set_denied_tables(topo, "customer", "80-", VR_TABLET_PRIMARY, t, 1,
                                                &err),
                      VR_OK, "%s", err.msg);
@@ -507,7 +415,7 @@ static void put_rules(const char *json)
 {
     vr_topo_t *topo;
     vr_error_t err;
-    cr_assert_eq(vr_topo_open(topo_path, &topo, &err), VR_OK, "%s", err.msg);
+    cr_assert_eq(vr_topo_open(gwt_topo_path(), &topo, &err), VR_OK, "%s", err.msg);
     cr_assert_eq(vr_topo_put_routing_rules(topo, json, &err), VR_OK, "%s", err.msg);
     vr_topo_close(topo);
 }
@@ -520,7 +428,7 @@ static void wait_rows(const char *db, const char *sql, const char *want)
     for (i = 0; i < 250; i++) {
         free(out);
         out = NULL;
-        if (cli(&out, db, sql) == 0 && strcmp(out, want) == 0)
+        if (gwt_cli(&out, db, sql) == 0 && strcmp(out, want) == 0)
             break;
         usleep(20000);
     }
@@ -551,13 +459,13 @@ Test(planner, reference_table_join_pushdown)
     const char *shards[2] = {"-80", "80-"};
     int i;
     for (i = 0; i < 2; i++) {
-        free(on_tablet("customer", shards[i],
+        free(gwt_on_tablet("customer", shards[i],
                        "create table if not exists product(pid int, description varbinary(128), "
                        "primary key(pid))"));
-        free(on_tablet("customer", shards[i],
+        free(gwt_on_tablet("customer", shards[i],
                        "replace into product values(1, 'keyboard'), (2, 'monitor')"));
     }
-    cr_assert_eq(vr_topo_open(topo_path, &topo, &err), VR_OK);
+    cr_assert_eq(vr_topo_open(gwt_topo_path(), &topo, &err), VR_OK);
     cr_assert_eq(vr_topo_get_vschema(topo, "customer", &orig, &err), VR_OK);
     cr_assert_eq(vr_vschema_parse("customer", orig, &vs, &err), VR_OK, "%s", err.msg);
     cr_assert_eq(vr_vschema_add_reference_table(vs, "product", "product.product", &err), VR_OK,
@@ -586,7 +494,7 @@ Test(planner, reference_table_join_pushdown)
     free(orig);
     vr_topo_close(topo);
     for (i = 0; i < 2; i++)
-        free(on_tablet("customer", shards[i], "drop table product"));
+        free(gwt_on_tablet("customer", shards[i], "drop table product"));
 }
 
 static bool serve_port_answers(void *arg)
@@ -625,17 +533,17 @@ static bool tablet_gone(void *arg)
 /* Last: stops a tablet (the cluster goes down right after). */
 Test(planner, z_shard_down)
 {
-    vr_tablet_t t = tablet("customer", "80-", VR_TABLET_REPLICA);
+    vr_tablet_t t = gwt_tablet("customer", "80-", VR_TABLET_REPLICA);
     char *out = NULL;
     cr_assert(t.pid > 0);
     kill(t.pid, SIGKILL);
     cr_assert(vr_h_wait_until(tablet_gone, &t.pid, 10000));
-    cr_expect_neq(cli(&out, "customer@replica", "select * from customer"), 0);
+    cr_expect_neq(gwt_cli(&out, "customer@replica", "select * from customer"), 0);
     cr_expect(strstr(out, "customer.80-") != NULL, "error names the shard: %s", out);
     free(out);
     /* the primary and the other shards keep working */
     expect("select name from customer where cid = 6", "demmer\n");
-    cr_expect_eq(cli(&out, "customer@replica", "select name from customer where cid = 1"), 0, "%s",
+    cr_expect_eq(gwt_cli(&out, "customer@replica", "select name from customer where cid = 1"), 0, "%s",
                  out);
     cr_expect_str_eq(out, "sougou\n");
     free(out);
@@ -684,32 +592,18 @@ static int cluster_up(void)
         return -1;
     }
     free(out);
-    if (gw_start_rc() != 0)
+    if (gwt_start(work) != 0)
         return -1;
+    port = gwt_port();
     rc = vr_h_run(&out, "mariadb -h127.0.0.1 -P%d -uapp -papp < %s/mp/data.sql", port, work);
     if (rc != 0)
         fprintf(stderr, "loading data.sql failed: %s\n", out);
     free(out);
-    gw_stop();
+    gwt_stop();
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    struct criterion_test_set *tests = criterion_initialize();
-    bool parent = getenv("VR_GP_WORK") == NULL;
-    int result = 0;
-    if (criterion_handle_args(argc, argv, true)) {
-        criterion_options.jobs = 1;
-        if (parent && cluster_up() != 0)
-            result = 1;
-        else
-            result = !criterion_run_all_tests(tests);
-        if (parent && work) {
-            vr_h_run(NULL, "%s down --var %s/var --purge", vr_h_vrepl_bin(), work);
-            vr_h_rmrf(work);
-        }
-    }
-    criterion_finalize(tests);
-    return result;
+    return gwt_main(argc, argv, "VR_GP_WORK", cluster_up);
 }
